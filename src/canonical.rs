@@ -1,0 +1,134 @@
+//! Canonical JSON: the byte form hashed for events and commits.
+//!
+//! Rules (docs/FORMAT.md): object keys sorted by their UTF-8 bytes, no whitespace, strings escaped as JSON
+//! requires and nothing more (`"`, `\`, and control characters; everything else is literal UTF-8), integers in
+//! plain decimal, other numbers in the shortest form that reads back to the same binary64 value.
+//! The writer sorts keys itself, so the output never depends on how a map was built.
+
+use serde_json::Value;
+
+/// Appends the canonical form of `value` to `out`.
+pub fn write(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(number) => out.extend_from_slice(number.to_string().as_bytes()),
+        Value::String(text) => write_string(text, out),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(b',');
+                }
+                write(item, out);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            out.push(b'{');
+            for (index, (key, item)) in entries.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(b',');
+                }
+                write_string(key, out);
+                out.push(b':');
+                write(item, out);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+/// The canonical form of `value` as a new buffer.
+pub fn to_vec(value: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    write(value, &mut out);
+    out
+}
+
+/// Appends `text` as a JSON string literal.
+pub fn write_string(text: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => {
+                out.extend_from_slice(&bytes[start..index]);
+                out.extend_from_slice(format!("\\u{byte:04x}").as_bytes());
+                start = index + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..index]);
+        out.extend_from_slice(escape);
+        start = index + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// The size of `value`'s canonical form, without building it.
+pub fn encoded_len(value: &Value) -> usize {
+    match value {
+        Value::Null => 4,
+        Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(number) => number.to_string().len(),
+        Value::String(text) => string_len(text),
+        Value::Array(items) => 2 + items.len().saturating_sub(1) + items.iter().map(encoded_len).sum::<usize>(),
+        Value::Object(map) => {
+            2 + map.len().saturating_sub(1)
+                + map
+                    .iter()
+                    .map(|(key, item)| string_len(key) + 1 + encoded_len(item))
+                    .sum::<usize>()
+        }
+    }
+}
+
+fn string_len(text: &str) -> usize {
+    2 + text
+        .bytes()
+        .map(|byte| match byte {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0x00..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sorts_keys_and_drops_whitespace() {
+        let value = json!({"b": 1, "a": [true, null, "x"], "é": 1.5, "A": {"z": 0, "y": -2}});
+        let text = String::from_utf8(to_vec(&value)).unwrap();
+        assert_eq!(text, r#"{"A":{"y":-2,"z":0},"a":[true,null,"x"],"b":1,"é":1.5}"#);
+        assert_eq!(encoded_len(&value), text.len());
+    }
+
+    #[test]
+    fn escapes_only_what_json_requires() {
+        let value = json!("q\"\\\n\u{1}\u{7f}/ü");
+        let text = String::from_utf8(to_vec(&value)).unwrap();
+        assert_eq!(text, "\"q\\\"\\\\\\n\\u0001\u{7f}/ü\"");
+        assert_eq!(encoded_len(&value), text.len());
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+    }
+}

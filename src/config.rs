@@ -1,0 +1,170 @@
+//! Configuration: the repository's `.hive/config` and the project's `.hivemind` file, both TOML.
+
+use crate::fsutil::IoError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The repository format version this build writes; it reads every version up to this one.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Why configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// The file is not valid TOML or has a value of the wrong type.
+    #[error("{} is not valid: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's complaint.
+        message: String,
+    },
+}
+
+/// `.hive/config`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RepoConfig {
+    /// Format of the repository.
+    pub core: CoreConfig,
+    /// How events are stored.
+    pub capture: CaptureConfig,
+    /// The default author of commits.
+    pub user: UserConfig,
+}
+
+/// `[core]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CoreConfig {
+    /// The repository format version.
+    pub format: u32,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        CoreConfig { format: FORMAT_VERSION }
+    }
+}
+
+/// `[capture]` in `.hive/config` and in `.hivemind`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaptureConfig {
+    /// Whether agents' hooks capture sessions into this repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Run that `hive append` and `hive commit` use when none is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    /// Fields larger than this many bytes are stored as blobs (default 4096).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob_threshold: Option<usize>,
+    /// Whether to record the git repository a session ran in (default true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_context: Option<bool>,
+}
+
+/// `[user]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserConfig {
+    /// Author name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Author email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// The project file `.hivemind`: where captures go and how.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ProjectConfig {
+    /// `[repository]`.
+    pub repository: RepositorySection,
+    /// `[capture]`, overriding the repository's.
+    pub capture: CaptureConfig,
+    /// `[workspace]`.
+    pub workspace: WorkspaceSection,
+    /// `[remote]`.
+    pub remote: RemoteSection,
+    /// `[redact]`.
+    pub redact: RedactSection,
+}
+
+/// `[repository]` of `.hivemind`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct RepositorySection {
+    /// Path of the repository (the `.hive` directory or the directory holding it), relative to the file.
+    pub path: Option<PathBuf>,
+}
+
+/// `[workspace]` of `.hivemind`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct WorkspaceSection {
+    /// The workspace runs are recorded under.
+    pub name: Option<String>,
+}
+
+/// `[remote]` of `.hivemind`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct RemoteSection {
+    /// Where `hive push` sends runs.
+    pub url: Option<String>,
+}
+
+/// `[redact]` of `.hivemind`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct RedactSection {
+    /// Extra patterns to mask before storage.
+    pub rules: Vec<RedactRule>,
+}
+
+/// One redaction rule.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct RedactRule {
+    /// A name shown in reports.
+    pub name: String,
+    /// The pattern to mask.
+    pub pattern: String,
+}
+
+fn parse_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| IoError {
+        operation: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|error| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: error.message().to_string(),
+    })
+}
+
+impl RepoConfig {
+    /// Reads `.hive/config`.
+    pub fn load(path: &Path) -> Result<RepoConfig, ConfigError> {
+        parse_toml(path)
+    }
+
+    /// The TOML text written by `hive init`.
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string(self).unwrap_or_default();
+        format!("# hive repository configuration\n{body}")
+    }
+}
+
+impl ProjectConfig {
+    /// Reads a `.hivemind` file.
+    pub fn load(path: &Path) -> Result<ProjectConfig, ConfigError> {
+        parse_toml(path)
+    }
+}

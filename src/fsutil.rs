@@ -1,0 +1,151 @@
+//! File-system helpers shared by the stores, refs and the journal: durable atomic writes and file locks.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// An I/O failure with the path and the operation that failed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {operation} {}: {source}", path.display())]
+pub struct IoError {
+    /// What was being done.
+    pub operation: &'static str,
+    /// The file or directory.
+    pub path: PathBuf,
+    /// The operating system's error.
+    pub source: io::Error,
+}
+
+/// Attaches an operation and a path to an `io::Result`.
+pub trait IoContext<T> {
+    /// Wraps the error with what was being done to which path.
+    fn context(self, operation: &'static str, path: &Path) -> Result<T, IoError>;
+}
+
+impl<T> IoContext<T> for io::Result<T> {
+    fn context(self, operation: &'static str, path: &Path) -> Result<T, IoError> {
+        self.map_err(|source| IoError {
+            operation,
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+/// Flushes a directory's entries (new names, renames) to stable storage.
+pub fn sync_dir(dir: &Path) -> Result<(), IoError> {
+    File::open(dir)
+        .and_then(|handle| handle.sync_all())
+        .context("flush directory", dir)
+}
+
+/// Writes `bytes` to `path` atomically and durably: a temporary file in the same directory, flushed, then
+/// renamed over `path`; the directory is flushed when `sync_parent` is set.
+pub fn write_atomic(path: &Path, bytes: &[u8], sync_parent: bool) -> Result<(), IoError> {
+    let dir = path.parent().expect("a file path has a parent");
+    let mut temp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .context("create a temporary file in", dir)?;
+    temp.write_all(bytes).context("write", temp.path())?;
+    temp.as_file().sync_all().context("flush", temp.path())?;
+    temp.persist(path)
+        .map_err(|error| error.error)
+        .context("rename into place", path)?;
+    if sync_parent {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// Creates a directory and its parents.
+pub fn create_dir_all(path: &Path) -> Result<(), IoError> {
+    fs::create_dir_all(path).context("create directory", path)
+}
+
+/// How long to wait for a lock another process holds before giving up: `HIVE_LOCK_TIMEOUT_MS`, default 10 s.
+pub fn lock_timeout() -> Duration {
+    std::env::var("HIVE_LOCK_TIMEOUT_MS")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_secs(10))
+}
+
+/// Why a lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process held the lock for the whole timeout.
+    #[error("{} is locked by another process (waited {}ms)", path.display(), waited.as_millis())]
+    Busy {
+        /// The lock file.
+        path: PathBuf,
+        /// How long hive waited.
+        waited: Duration,
+    },
+    /// The lock file could not be opened or locked.
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+/// An open file whose exclusive advisory lock this process holds; unlocked when dropped, or by the kernel when
+/// the process dies, so a crash never leaves a lock behind.
+#[derive(Debug)]
+pub struct LockedFile {
+    /// The locked file.
+    pub file: File,
+    /// Its path.
+    pub path: PathBuf,
+}
+
+/// Opens (creating if needed) `path` and takes an exclusive lock on it, waiting up to `timeout`.
+///
+/// The file may be renamed or removed by the holder while a waiter waits; after locking, the waiter checks that
+/// the path still names the file it locked and starts again if not.
+pub fn lock_file(path: &Path, timeout: Duration) -> Result<LockedFile, LockError> {
+    use std::os::unix::fs::MetadataExt;
+    let started = Instant::now();
+    let mut pause = Duration::from_micros(200);
+    loop {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .context("open lock file", path)?;
+        match file.try_lock() {
+            Ok(()) => {
+                let locked = file.metadata().context("inspect", path)?;
+                match fs::metadata(path) {
+                    Ok(current) if current.ino() == locked.ino() && current.dev() == locked.dev() => {
+                        return Ok(LockedFile {
+                            file,
+                            path: path.to_path_buf(),
+                        });
+                    }
+                    _ => continue,
+                }
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if started.elapsed() >= timeout {
+                    return Err(LockError::Busy {
+                        path: path.to_path_buf(),
+                        waited: started.elapsed(),
+                    });
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(IoError {
+                    operation: "lock",
+                    path: path.to_path_buf(),
+                    source,
+                }
+                .into());
+            }
+        }
+    }
+}

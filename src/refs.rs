@@ -1,0 +1,366 @@
+//! References: names for commits, updated by compare-and-swap, with a log of every change.
+//!
+//! A run `NAME` is the reference `runs/NAME`. On disk a reference is a file `.hive/refs/runs/NAME` holding the
+//! commit id in hex; its log is `.hive/logs/refs/runs/NAME`, one JSON object per change (docs/FORMAT.md).
+
+use crate::fsutil::{self, IoContext, IoError, LockError};
+use crate::id::ObjectId;
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A validated reference name such as `runs/fix-login`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RefName(String);
+
+/// Why a name cannot be a reference or run name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{name}' is not a valid name: {reason}")]
+pub struct RefNameError {
+    /// The refused name.
+    pub name: String,
+    /// The rule it breaks.
+    pub reason: &'static str,
+}
+
+/// Checks a run name (or any path-like name): 1–200 bytes of letters, digits and `. _ - + /`, with no empty,
+/// `.`-leading or `.lock`-ending part.
+pub fn check_name(name: &str) -> Result<(), RefNameError> {
+    let fail = |reason| Err(RefNameError { name: name.to_string(), reason });
+    if name.is_empty() || name.len() > 200 {
+        return fail("names have 1 to 200 characters");
+    }
+    if !name.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"._-+/".contains(&byte)) {
+        return fail("names use only letters, digits and . _ - + /");
+    }
+    for part in name.split('/') {
+        if part.is_empty() {
+            return fail("names have no empty part between slashes");
+        }
+        if part.starts_with('.') || part.starts_with('-') {
+            return fail("no part of a name starts with '.' or '-'");
+        }
+        if part.ends_with(".lock") {
+            return fail("no part of a name ends with '.lock'");
+        }
+    }
+    Ok(())
+}
+
+impl RefName {
+    /// The reference of run `name`.
+    pub fn run(name: &str) -> Result<RefName, RefNameError> {
+        check_name(name)?;
+        Ok(RefName(format!("runs/{name}")))
+    }
+
+    /// A reference by its full name (`runs/NAME`).
+    pub fn parse(full: &str) -> Result<RefName, RefNameError> {
+        check_name(full)?;
+        Ok(RefName(full.to_string()))
+    }
+
+    /// The full name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The run name, if this is a run reference.
+    pub fn run_name(&self) -> Option<&str> {
+        self.0.strip_prefix("runs/")
+    }
+}
+
+impl std::fmt::Display for RefName {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+/// One change of a reference.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReflogEntry {
+    /// Value before; absent when the reference was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    /// Value after; absent when the reference was deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+    /// Who changed it.
+    pub author: String,
+    /// When, RFC 3339.
+    pub time: String,
+    /// Why.
+    pub message: String,
+}
+
+/// Why a reference operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RefError {
+    /// The reference does not hold the value the caller expected: someone else changed it first.
+    #[error("{name} changed concurrently: expected {}, found {}", show(expected), show(found))]
+    Stale {
+        /// The reference.
+        name: RefName,
+        /// What the caller expected.
+        expected: Option<ObjectId>,
+        /// What it holds.
+        found: Option<ObjectId>,
+    },
+    /// Another process holds the reference's lock.
+    #[error("{name} is locked by another process ({})", lock.display())]
+    Locked {
+        /// The reference.
+        name: RefName,
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// A reference file does not hold an id.
+    #[error("reference file {} is damaged: {reason}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file system refused.
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+fn show(id: &Option<ObjectId>) -> String {
+    id.map(|id| id.short(12)).unwrap_or_else(|| "nothing".into())
+}
+
+/// The narrow interface every reference store offers.
+pub trait RefStore: Send + Sync {
+    /// The value of a reference; `Ok(None)` when it does not exist.
+    fn read(&self, name: &RefName) -> Result<Option<ObjectId>, RefError>;
+
+    /// Sets `name` to `new` (or deletes it when `new` is `None`) if it currently holds `expected`
+    /// (`None`: does not exist), and records the change in its log.
+    fn update(
+        &self,
+        name: &RefName,
+        expected: Option<ObjectId>,
+        new: Option<ObjectId>,
+        entry: &ReflogEntry,
+    ) -> Result<(), RefError>;
+
+    /// Every reference whose name starts with `prefix`, sorted by name.
+    fn list(&self, prefix: &str) -> Result<Vec<(RefName, ObjectId)>, RefError>;
+
+    /// The log of a reference, oldest first.
+    fn reflog(&self, name: &RefName) -> Result<Vec<ReflogEntry>, RefError>;
+}
+
+/// References held in memory, for tests.
+#[derive(Debug, Default)]
+pub struct MemoryRefStore {
+    state: Mutex<(BTreeMap<RefName, ObjectId>, BTreeMap<RefName, Vec<ReflogEntry>>)>,
+}
+
+impl MemoryRefStore {
+    /// An empty reference store.
+    pub fn new() -> Self {
+        MemoryRefStore::default()
+    }
+}
+
+impl RefStore for MemoryRefStore {
+    fn read(&self, name: &RefName) -> Result<Option<ObjectId>, RefError> {
+        Ok(self.state.lock().expect("lock poisoned only by a panic").0.get(name).copied())
+    }
+
+    fn update(&self, name: &RefName, expected: Option<ObjectId>, new: Option<ObjectId>, entry: &ReflogEntry) -> Result<(), RefError> {
+        let mut state = self.state.lock().expect("lock poisoned only by a panic");
+        let found = state.0.get(name).copied();
+        if found != expected {
+            return Err(RefError::Stale { name: name.clone(), expected, found });
+        }
+        match new {
+            Some(id) => state.0.insert(name.clone(), id),
+            None => state.0.remove(name),
+        };
+        state.1.entry(name.clone()).or_default().push(entry.clone());
+        Ok(())
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<(RefName, ObjectId)>, RefError> {
+        Ok(self
+            .state
+            .lock()
+            .expect("lock poisoned only by a panic")
+            .0
+            .iter()
+            .filter(|(name, _)| name.as_str().starts_with(prefix))
+            .map(|(name, id)| (name.clone(), *id))
+            .collect())
+    }
+
+    fn reflog(&self, name: &RefName) -> Result<Vec<ReflogEntry>, RefError> {
+        Ok(self.state.lock().expect("lock poisoned only by a panic").1.get(name).cloned().unwrap_or_default())
+    }
+}
+
+/// References as files under `.hive/refs`, logs under `.hive/logs/refs`.
+#[derive(Debug, Clone)]
+pub struct FileRefStore {
+    refs: PathBuf,
+    logs: PathBuf,
+}
+
+impl FileRefStore {
+    /// A store rooted at the repository directory (`.hive`).
+    pub fn new(hive_dir: &Path) -> Self {
+        FileRefStore {
+            refs: hive_dir.join("refs"),
+            logs: hive_dir.join("logs").join("refs"),
+        }
+    }
+
+    /// The file holding a reference.
+    pub fn path_of(&self, name: &RefName) -> PathBuf {
+        self.refs.join(name.as_str())
+    }
+
+    /// The lock file of a reference.
+    pub fn lock_path(&self, name: &RefName) -> PathBuf {
+        self.refs.join(format!("{}.lock", name.as_str()))
+    }
+
+    fn read_path(path: &Path) -> Result<Option<ObjectId>, RefError> {
+        let text = match fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(IoError { operation: "read", path: path.to_path_buf(), source }.into()),
+        };
+        ObjectId::from_hex(text.trim_end())
+            .map(Some)
+            .map_err(|error| RefError::Corrupt { path: path.to_path_buf(), reason: error.to_string() })
+    }
+
+    /// Every reference file with its value or the reason it cannot be read, for `fsck`.
+    pub fn scan(&self) -> Result<Vec<(RefName, Result<ObjectId, RefError>)>, RefError> {
+        let mut out = Vec::new();
+        self.collect_with(&self.refs, &mut |name, path| {
+            out.push((name, Self::read_path(path).and_then(|id| id.ok_or(RefError::Corrupt { path: path.to_path_buf(), reason: "vanished while reading".into() }))));
+            Ok(())
+        })?;
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    fn collect(&self, dir: &Path, out: &mut Vec<(RefName, ObjectId)>) -> Result<(), RefError> {
+        self.collect_with(dir, &mut |name, path| {
+            if let Some(id) = Self::read_path(path)? {
+                out.push((name, id));
+            }
+            Ok(())
+        })
+    }
+
+    fn collect_with(&self, dir: &Path, visit: &mut dyn FnMut(RefName, &Path) -> Result<(), RefError>) -> Result<(), RefError> {
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => return Err(IoError { operation: "list", path: dir.to_path_buf(), source }.into()),
+        };
+        for entry in entries {
+            let entry = entry.context("list", dir)?;
+            let path = entry.path();
+            let file_type = entry.file_type().context("inspect", &path)?;
+            if file_type.is_dir() {
+                self.collect_with(&path, visit)?;
+                continue;
+            }
+            let relative = path.strip_prefix(&self.refs).expect("under refs").to_string_lossy().to_string();
+            // Lock files and temporary files are not references.
+            let Ok(name) = RefName::parse(&relative) else { continue };
+            visit(name, &path)?;
+        }
+        Ok(())
+    }
+
+    fn append_log(&self, name: &RefName, entry: &ReflogEntry) -> Result<(), RefError> {
+        let path = self.logs.join(name.as_str());
+        fsutil::create_dir_all(path.parent().expect("log path has a parent"))?;
+        let mut line = serde_json::to_vec(entry).expect("a reflog entry serializes");
+        line.push(b'\n');
+        let mut file = fs::OpenOptions::new().create(true).append(true).open(&path).context("open", &path)?;
+        file.write_all(&line).context("append to", &path)?;
+        file.sync_data().context("flush", &path)?;
+        Ok(())
+    }
+}
+
+impl RefStore for FileRefStore {
+    fn read(&self, name: &RefName) -> Result<Option<ObjectId>, RefError> {
+        Self::read_path(&self.path_of(name))
+    }
+
+    fn update(&self, name: &RefName, expected: Option<ObjectId>, new: Option<ObjectId>, entry: &ReflogEntry) -> Result<(), RefError> {
+        let path = self.path_of(name);
+        let dir = path.parent().expect("ref path has a parent").to_path_buf();
+        fsutil::create_dir_all(&dir)?;
+        let lock_path = self.lock_path(name);
+        let lock = fsutil::lock_file(&lock_path, fsutil::lock_timeout()).map_err(|error| match error {
+            LockError::Busy { .. } => RefError::Locked { name: name.clone(), lock: lock_path.clone() },
+            LockError::Io(error) => RefError::Io(error),
+        })?;
+        let result = (|| {
+            let found = Self::read_path(&path)?;
+            if found != expected {
+                return Err(RefError::Stale { name: name.clone(), expected, found });
+            }
+            match new {
+                Some(id) => fsutil::write_atomic(&path, format!("{id}\n").as_bytes(), true)?,
+                None => {
+                    fs::remove_file(&path).context("remove", &path)?;
+                    fsutil::sync_dir(&dir)?;
+                }
+            }
+            self.append_log(name, entry)
+        })();
+        // Remove the lock file while still holding its lock; waiters notice it is gone and start again.
+        let _ = fs::remove_file(&lock.path);
+        drop(lock);
+        result
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<(RefName, ObjectId)>, RefError> {
+        let mut out = Vec::new();
+        self.collect(&self.refs, &mut out)?;
+        out.retain(|(name, _)| name.as_str().starts_with(prefix));
+        out.sort();
+        Ok(out)
+    }
+
+    fn reflog(&self, name: &RefName) -> Result<Vec<ReflogEntry>, RefError> {
+        let path = self.logs.join(name.as_str());
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(IoError { operation: "read", path, source }.into()),
+        };
+        // A torn last line (a crash while appending) is not an entry.
+        Ok(text.lines().filter_map(|line| serde_json::from_str(line).ok()).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked() {
+        for good in ["main", "fix/login-2", "a.b_c+d"] {
+            assert!(check_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", "a//b", ".hidden", "x.lock", "a b", "run@3", "-x", "a/../b"] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! `append` and `commit`: staging events in the journal and sealing them into a run's history.
+
+use super::history::{self, CommitInput};
+use super::{RepoError, Repository};
+use crate::event::Event;
+use crate::id::ObjectId;
+use crate::journal::JournalError;
+use crate::object::Commit;
+use crate::refs::{RefError, RefName, RefStore, ReflogEntry};
+use crate::store::ObjectStore;
+use crate::time::Timestamp;
+use serde_json::{Map, Value};
+use std::io::BufRead;
+use std::path::PathBuf;
+
+/// What `append` staged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendSummary {
+    /// The run.
+    pub run: String,
+    /// Seq of the first staged event.
+    pub first_seq: u64,
+    /// Number of events staged.
+    pub count: u64,
+    /// Bytes of a torn record, left by an earlier crash, that were cut off.
+    pub repaired_bytes: Option<u64>,
+}
+
+/// How to commit.
+#[derive(Clone, Debug, Default)]
+pub struct CommitOptions {
+    /// The commit message; empty for one that counts the events.
+    pub message: String,
+    /// Directory whose git repository is recorded when no event names one.
+    pub cwd: Option<PathBuf>,
+}
+
+/// One commit made by `commit`.
+#[derive(Clone, Debug)]
+pub struct CommitOutcome {
+    /// The run.
+    pub run: String,
+    /// The new commit.
+    pub id: ObjectId,
+    /// Its decoded form.
+    pub commit: Commit,
+    /// Seq of the first event it added.
+    pub first_seq: u64,
+    /// Number of events it added.
+    pub added: u64,
+}
+
+/// Retries of a commit that lost a race for the run's reference before hive gives up.
+const MAX_ATTEMPTS: usize = 1000;
+
+impl Repository {
+    /// Parses JSON Lines into checked event objects, with `ts` set to now where absent. Blank lines are skipped.
+    /// Fails on the first bad line, naming it.
+    pub fn parse_events(&self, input: impl BufRead) -> Result<Vec<Map<String, Value>>, RepoError> {
+        let now = Timestamp::now().map_err(|error| RepoError::BadEvent { line: 0, message: format!("HIVE_TIMESTAMP: {error}") })?;
+        let now_text = now.to_rfc3339();
+        let mut events = Vec::new();
+        for (index, line) in input.split(b'\n').enumerate() {
+            let number = index + 1;
+            let line = line.map_err(|source| crate::fsutil::IoError { operation: "read", path: PathBuf::from("<input>"), source })?;
+            let text = std::str::from_utf8(&line).map_err(|_| RepoError::BadEvent { line: number, message: "not UTF-8 text".into() })?;
+            if text.trim().is_empty() {
+                continue;
+            }
+            let value: Value = serde_json::from_str(text).map_err(|error| RepoError::BadEvent { line: number, message: format!("not valid JSON: {error}") })?;
+            let mut event = Event::from_json(value).map_err(|error| RepoError::BadEvent { line: number, message: error.to_string() })?;
+            if event.ts.is_empty() {
+                event.ts = now_text.clone();
+            }
+            events.push(event.to_map());
+        }
+        Ok(events)
+    }
+
+    /// Stages checked events (from [`Repository::parse_events`]) for `run`. Durable when it returns.
+    pub fn append_events(&self, run: &str, mut events: Vec<Map<String, Value>>) -> Result<AppendSummary, RepoError> {
+        let name = RefName::run(run)?;
+        if self.code_context_enabled() {
+            for event in events.iter_mut().filter(|event| event["kind"] == "session_start" && !event.contains_key("code")) {
+                let dir = event.get("cwd").and_then(Value::as_str).map(PathBuf::from).or_else(|| std::env::current_dir().ok());
+                if let Some(code) = dir.and_then(|dir| crate::codectx::detect(&dir)) {
+                    event.insert("code".into(), serde_json::to_value(code).expect("code context serializes"));
+                }
+            }
+        }
+        let outcome = self.journal.append(run, events, || {
+            self.committed_events(&name).map_err(|error| match error {
+                RepoError::Journal(error) => error,
+                other => JournalError::Corrupt { path: self.refs.path_of(&name), offset: 0, reason: other.to_string() },
+            })
+        })?;
+        Ok(AppendSummary {
+            run: run.to_string(),
+            first_seq: outcome.first_seq,
+            count: outcome.count,
+            repaired_bytes: outcome.repaired.map(|torn| torn.bytes),
+        })
+    }
+
+    /// Parses and stages JSON Lines for `run`; nothing is staged if any line is bad.
+    pub fn append(&self, run: &str, input: impl BufRead) -> Result<AppendSummary, RepoError> {
+        RefName::run(run)?;
+        let events = self.parse_events(input)?;
+        self.append_events(run, events)
+    }
+
+    /// The head commit of `run`, if it has one.
+    pub fn head(&self, run: &str) -> Result<Option<(ObjectId, Commit)>, RepoError> {
+        let name = RefName::run(run)?;
+        match self.refs.read(&name)? {
+            None => Ok(None),
+            Some(id) => Ok(Some((id, history::read_commit(&self.odb, id)?))),
+        }
+    }
+
+    fn committed_events(&self, name: &RefName) -> Result<u64, RepoError> {
+        match self.refs.read(name)? {
+            None => Ok(0),
+            Some(id) => Ok(history::read_commit(&self.odb, id)?.run.events),
+        }
+    }
+
+    /// Seals the staged events of `run` (or of every run with staged events) into new commits.
+    /// A run with nothing staged gets no commit.
+    pub fn commit(&self, run: Option<&str>, options: &CommitOptions) -> Result<Vec<CommitOutcome>, RepoError> {
+        let runs = match run {
+            Some(run) => vec![run.to_string()],
+            None => self.journal.runs()?,
+        };
+        let mut outcomes = Vec::new();
+        for run in runs {
+            if let Some(outcome) = self.commit_run(&run, options)? {
+                outcomes.push(outcome);
+            }
+        }
+        Ok(outcomes)
+    }
+
+    fn commit_run(&self, run: &str, options: &CommitOptions) -> Result<Option<CommitOutcome>, RepoError> {
+        let name = RefName::run(run)?;
+        let cwd = options.cwd.clone().or_else(|| std::env::current_dir().ok()).unwrap_or_default();
+        let author = self.author(&cwd);
+        let time = Timestamp::now().map_err(|error| RepoError::BadEvent { line: 0, message: format!("HIVE_TIMESTAMP: {error}") })?;
+        for _ in 0..MAX_ATTEMPTS {
+            let head = self.refs.read(&name)?;
+            let parent = match head {
+                Some(id) => Some((id, history::read_commit(&self.odb, id)?)),
+                None => None,
+            };
+            let committed = parent.as_ref().map(|(_, commit)| commit.run.events).unwrap_or(0);
+            let scan = self.journal.read(run)?;
+            let staged: Vec<Map<String, Value>> =
+                scan.events.iter().filter(|staged| staged.seq >= committed).map(|staged| staged.event.clone()).collect();
+            if staged.is_empty() {
+                if !scan.events.is_empty() {
+                    self.journal.consume(run, committed)?;
+                }
+                return Ok(None);
+            }
+            let code = match parent.as_ref().and_then(|(_, commit)| commit.run.code.clone()) {
+                Some(code) => Some(code),
+                None if self.code_context_enabled() => crate::codectx::detect(&cwd),
+                None => None,
+            };
+            let added = staged.len() as u64;
+            let built = history::build_commit(
+                &self.odb,
+                CommitInput {
+                    run,
+                    parent: parent.as_ref().map(|(id, commit)| (*id, commit)),
+                    events: staged,
+                    author: author.clone(),
+                    time,
+                    message: options.message.clone(),
+                    threshold: self.blob_threshold(),
+                    workspace: self.workspace(),
+                    code,
+                },
+            )?;
+            self.odb.write_batch(&built.objects)?;
+            let entry = ReflogEntry {
+                old: head.map(|id| id.to_hex()),
+                new: Some(built.id.to_hex()),
+                author: author.clone(),
+                time: time.to_rfc3339(),
+                message: format!("commit: {}", built.commit.message),
+            };
+            match self.refs.update(&name, head, Some(built.id), &entry) {
+                Ok(()) => {
+                    self.journal.consume(run, built.commit.run.events)?;
+                    return Ok(Some(CommitOutcome {
+                        run: run.to_string(),
+                        id: built.id,
+                        first_seq: committed,
+                        added,
+                        commit: built.commit,
+                    }));
+                }
+                // Another process committed this run first: start again from its head.
+                Err(RefError::Stale { .. }) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(RefError::Locked { name: name.clone(), lock: self.refs.lock_path(&name) }.into())
+    }
+}

@@ -1,0 +1,175 @@
+//! `gc`: repacks reachable objects into one pack at a stronger zstd level, and prunes unreachable objects older
+//! than a grace period.
+//!
+//! Safety with concurrent writers: gc only deletes files it listed before it started, never a pack or loose
+//! object written after; an unreachable object is kept while it is younger than the grace period, and writers
+//! refresh the age of an object they reuse, so an object a writer is about to reference is never pruned.
+//! gc refuses to delete anything when the repository has missing or damaged objects.
+
+use super::fsck::walk;
+use super::{RepoError, Repository};
+use crate::fsutil::{self, IoContext};
+use crate::id::ObjectId;
+use crate::object::HashedObject;
+use crate::refs::RefStore;
+use crate::store::{ObjectStore, PackOptions, StoreError};
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
+
+/// How `gc` works.
+#[derive(Clone, Debug)]
+pub struct GcOptions {
+    /// Unreachable objects younger than this are kept (default two weeks, as git's prune expiry).
+    pub grace: Duration,
+    /// Compression of the new pack.
+    pub pack: PackOptions,
+}
+
+impl Default for GcOptions {
+    fn default() -> Self {
+        GcOptions { grace: Duration::from_secs(14 * 24 * 3600), pack: PackOptions::repack() }
+    }
+}
+
+/// What `gc` did.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct GcReport {
+    /// Packs before.
+    pub packs_before: u64,
+    /// Loose objects before.
+    pub loose_before: u64,
+    /// Bytes of packs and loose objects before.
+    pub bytes_before: u64,
+    /// Reachable objects written to the new pack.
+    pub packed: u64,
+    /// Unreachable objects kept because they are recent.
+    pub kept_recent: u64,
+    /// Unreachable objects deleted.
+    pub pruned: u64,
+    /// Bytes of packs and loose objects after.
+    pub bytes_after: u64,
+    /// The new pack, if one was written.
+    pub pack: Option<String>,
+}
+
+impl Repository {
+    /// Repacks and prunes. Fails without deleting anything if the repository has missing or damaged objects.
+    pub fn gc(&self, options: &GcOptions) -> Result<GcReport, RepoError> {
+        let lock_path = self.dir.join("gc.lock");
+        let _lock = fsutil::lock_file(&lock_path, Duration::ZERO).map_err(|failure| match failure {
+            fsutil::LockError::Busy { .. } => RepoError::GcRunning,
+            fsutil::LockError::Io(failure) => RepoError::Io(failure),
+        })?;
+        let mut report = GcReport::default();
+        let packs = self.odb.packs();
+        packs.refresh()?;
+        let old_packs = packs.packs();
+        let loose = self.odb.loose();
+        let loose_ids = loose.ids()?;
+        report.packs_before = old_packs.len() as u64;
+        report.loose_before = loose_ids.len() as u64;
+        report.bytes_before = self.stored_bytes()?;
+
+        let heads: Vec<(String, ObjectId)> = self
+            .refs
+            .list("runs/")?
+            .into_iter()
+            .map(|(name, id)| (name.as_str().to_string(), id))
+            .collect();
+        let reachable = walk(&self.odb, &heads)?;
+        if let Some(problem) = reachable.problems.first() {
+            return Err(StoreError::Corrupt {
+                path: self.dir.clone(),
+                reason: format!("gc stopped before changing anything: {} {}: {}", problem.kind, problem.subject, problem.detail),
+            }
+            .into());
+        }
+        // Objects of one kind compress best side by side.
+        let mut objects: Vec<HashedObject> = Vec::with_capacity(reachable.order.len());
+        for id in &reachable.order {
+            let raw = self.odb.read(id)?.ok_or(RepoError::MissingObject(*id))?;
+            objects.push(raw.hashed());
+        }
+        objects.sort_by_key(|object| object.kind().tag());
+        report.packed = objects.len() as u64;
+        let summary = packs.write_pack_with(&objects, &options.pack)?;
+        drop(objects);
+        let new_pack = summary.as_ref().map(|summary| summary.name.clone());
+        report.pack = new_pack.clone();
+
+        let now = SystemTime::now();
+        let young = |modified: Option<SystemTime>| {
+            modified.is_none_or(|time| now.duration_since(time).unwrap_or_default() < options.grace)
+        };
+        let mut kept: HashSet<ObjectId> = HashSet::new();
+        // Unreachable objects of old packs: keep the young ones as loose objects with their age.
+        for pack in &old_packs {
+            if Some(pack.name()) == new_pack.as_deref() {
+                continue;
+            }
+            let modified = pack.modified();
+            for position in 0..pack.len() {
+                let id = pack.id_at(position);
+                if reachable.seen.contains(&id) || kept.contains(&id) {
+                    continue;
+                }
+                if young(modified) {
+                    let object = pack.read_at(position)?.hashed();
+                    loose.write(&object)?;
+                    if let Some(time) = modified
+                        && let Ok(file) = std::fs::File::options().write(true).open(loose.path_of(&id))
+                    {
+                        let _ = file.set_modified(time);
+                    }
+                    kept.insert(id);
+                } else {
+                    report.pruned += 1;
+                }
+            }
+        }
+        for pack in &old_packs {
+            if Some(pack.name()) == new_pack.as_deref() {
+                continue;
+            }
+            let pack_path = pack.path().to_path_buf();
+            let index_path = pack_path.with_extension("idx");
+            // The index goes first, so that a crash in between leaves no index without its pack.
+            std::fs::remove_file(&index_path).context("remove", &index_path)?;
+            std::fs::remove_file(&pack_path).context("remove", &pack_path)?;
+            packs.forget(pack.name());
+        }
+        for id in &loose_ids {
+            if kept.contains(id) {
+                continue;
+            }
+            if reachable.seen.contains(id) {
+                loose.remove(id)?;
+            } else if young(loose.modified(id)) {
+                report.kept_recent += 1;
+            } else {
+                loose.remove(id)?;
+                report.pruned += 1;
+            }
+        }
+        report.kept_recent += kept.len() as u64;
+        fsutil::sync_dir(packs.dir())?;
+        report.bytes_after = self.stored_bytes()?;
+        Ok(report)
+    }
+
+    /// Bytes of every pack, index and loose object file.
+    pub fn stored_bytes(&self) -> Result<u64, RepoError> {
+        fn size(dir: &std::path::Path) -> u64 {
+            let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| match entry.file_type() {
+                    Ok(kind) if kind.is_dir() => size(&entry.path()),
+                    Ok(_) => entry.metadata().map(|meta| meta.len()).unwrap_or(0),
+                    Err(_) => 0,
+                })
+                .sum()
+        }
+        Ok(size(self.odb.dir()))
+    }
+}

@@ -1,0 +1,255 @@
+//! Building commits from events and reading a run's events back, over any [`ObjectStore`].
+//!
+//! These functions hold the run logic and are tested against the in-memory store; [`super::Repository`] adds
+//! the journal, the references and the files around them.
+
+use super::RepoError;
+use crate::canonical;
+use crate::event::{Event, EventBody};
+use crate::id::{ObjectId, ObjectKind};
+use crate::object::{CodeContext, Commit, EntryKind, EventList, HashedObject, RawObject, RunMeta, Tree, TreeEntry};
+use crate::payload;
+use crate::store::ObjectStore;
+use crate::time::Timestamp;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Everything a new commit of a run is made from.
+#[derive(Debug)]
+pub struct CommitInput<'a> {
+    /// The run's name.
+    pub run: &'a str,
+    /// The run's current head, if it has one.
+    pub parent: Option<(ObjectId, &'a Commit)>,
+    /// Events to seal, with consecutive seqs continuing the parent's.
+    pub events: Vec<Map<String, Value>>,
+    /// `Name <email>`.
+    pub author: String,
+    /// Commit time.
+    pub time: Timestamp,
+    /// Commit message; empty for the default.
+    pub message: String,
+    /// Field size above which payloads become blobs.
+    pub threshold: usize,
+    /// Workspace to record when the run has none yet.
+    pub workspace: Option<String>,
+    /// Code repository to record when no event names one.
+    pub code: Option<CodeContext>,
+}
+
+/// A built commit: the objects to write (the commit last) and the decoded commit.
+#[derive(Debug)]
+pub struct BuiltCommit {
+    /// New objects, in writing order; the last one is the commit.
+    pub objects: Vec<HashedObject>,
+    /// The commit's id.
+    pub id: ObjectId,
+    /// The commit.
+    pub commit: Commit,
+}
+
+fn missing(id: ObjectId) -> RepoError {
+    RepoError::MissingObject(id)
+}
+
+/// Reads and decodes a commit.
+pub fn read_commit(store: &dyn ObjectStore, id: ObjectId) -> Result<Commit, RepoError> {
+    let raw = store.read(&id)?.ok_or_else(|| missing(id))?;
+    Commit::decode(&raw).map_err(|source| RepoError::Decode { id, source })
+}
+
+fn read_tree(store: &dyn ObjectStore, id: ObjectId) -> Result<Tree, RepoError> {
+    let raw = store.read(&id)?.ok_or_else(|| missing(id))?;
+    Tree::decode(&raw).map_err(|source| RepoError::Decode { id, source })
+}
+
+/// Builds the objects of a commit that appends `input.events` to the run.
+pub fn build_commit(store: &dyn ObjectStore, input: CommitInput<'_>) -> Result<BuiltCommit, RepoError> {
+    let expected = input.parent.map(|(_, commit)| commit.run.events).unwrap_or(0);
+    let first_seq = input.events.first().and_then(|event| event["seq"].as_u64()).unwrap_or(expected);
+    if first_seq != expected {
+        return Err(RepoError::StagedGap { run: input.run.to_string(), expected, found: first_seq });
+    }
+    let mut meta = input
+        .parent
+        .map(|(_, commit)| commit.run.clone())
+        .unwrap_or_else(|| RunMeta { name: input.run.to_string(), ..RunMeta::default() });
+    meta.name = input.run.to_string();
+    if meta.workspace.is_none() {
+        meta.workspace = input.workspace.clone();
+    }
+    let mut objects = Vec::with_capacity(input.events.len() + 4);
+    let mut event_ids = Vec::with_capacity(input.events.len());
+    let mut state: Option<BTreeMap<String, ObjectId>> = None;
+    let mut started = meta.started.as_deref().and_then(|text| Timestamp::parse(text).ok());
+    let mut last_time = None;
+    for (offset, mut map) in input.events.into_iter().enumerate() {
+        let seq = first_seq + offset as u64;
+        if map.get("seq").and_then(Value::as_u64) != Some(seq) {
+            return Err(RepoError::StagedGap { run: input.run.to_string(), expected: seq, found: map.get("seq").and_then(Value::as_u64).unwrap_or(u64::MAX) });
+        }
+        let event = Event::from_map(map.clone()).map_err(|error| RepoError::BadEvent { line: offset + 1, message: error.to_string() })?;
+        if let Ok(time) = Timestamp::parse(&event.ts) {
+            started = Some(started.map_or(time, |first| first.min(time)));
+            last_time = Some(last_time.map_or(time, |last: Timestamp| last.max(time)));
+        }
+        apply_to_meta(&mut meta, &event);
+        if let EventBody::StateUpdate { key, value } = &event.body {
+            let entries = match &mut state {
+                Some(entries) => entries,
+                None => state.insert(load_state(store, input.parent.and_then(|(_, commit)| commit.tree))?),
+            };
+            if value.is_null() {
+                entries.remove(key);
+            } else {
+                let blob = RawObject::new(ObjectKind::Blob, canonical::to_vec(value)).hashed();
+                entries.insert(key.clone(), blob.id());
+                objects.push(blob);
+            }
+        }
+        payload::externalize(&mut map, input.threshold, &mut objects);
+        let object = RawObject::new(ObjectKind::Event, canonical::to_vec(&Value::Object(map))).hashed();
+        event_ids.push(object.id());
+        objects.push(object);
+    }
+    meta.events = first_seq + event_ids.len() as u64;
+    if let Some(started) = started {
+        meta.started = Some(started.to_rfc3339());
+        if let Some(last) = last_time {
+            meta.duration_ms = Some(meta.duration_ms.unwrap_or(0).max((last.0 - started.0).max(0) as u64));
+        }
+    }
+    if meta.status.is_none() {
+        meta.status = Some("running".to_string());
+    }
+    if meta.code.is_none() {
+        meta.code = input.code;
+    }
+    let events = if event_ids.is_empty() {
+        None
+    } else {
+        let list = EventList { first_seq, events: event_ids }.encode().hashed();
+        let id = list.id();
+        objects.push(list);
+        Some(id)
+    };
+    let tree = match state {
+        None => input.parent.and_then(|(_, commit)| commit.tree),
+        Some(entries) if entries.is_empty() => None,
+        Some(entries) => {
+            let tree = Tree {
+                entries: entries.into_iter().map(|(name, id)| TreeEntry { name, kind: EntryKind::Blob, id }).collect(),
+            }
+            .encode()
+            .hashed();
+            let id = tree.id();
+            objects.push(tree);
+            Some(id)
+        }
+    };
+    let message = if input.message.is_empty() {
+        format!("{} events ({}..{})", meta.events - first_seq, first_seq, meta.events.saturating_sub(1))
+    } else {
+        input.message
+    };
+    let commit = Commit {
+        parents: input.parent.map(|(id, _)| vec![id]).unwrap_or_default(),
+        events,
+        tree,
+        author: input.author,
+        time: input.time.to_rfc3339(),
+        message,
+        run: meta,
+        extra: Map::new(),
+    };
+    let object = commit.encode().hashed();
+    let id = object.id();
+    objects.push(object);
+    Ok(BuiltCommit { objects, id, commit })
+}
+
+fn load_state(store: &dyn ObjectStore, tree: Option<ObjectId>) -> Result<BTreeMap<String, ObjectId>, RepoError> {
+    let Some(id) = tree else { return Ok(BTreeMap::new()) };
+    Ok(read_tree(store, id)?.entries.into_iter().map(|entry| (entry.name, entry.id)).collect())
+}
+
+fn apply_to_meta(meta: &mut RunMeta, event: &Event) {
+    match &event.body {
+        EventBody::SessionStart { agent, model, session_id, code, .. } => {
+            meta.agent = agent.clone().or(meta.agent.take());
+            meta.model = model.clone().or(meta.model.take());
+            meta.session_id = session_id.clone().or(meta.session_id.take());
+            if let Some(code) = code.as_ref().and_then(|code| serde_json::from_value::<CodeContext>(code.clone()).ok()) {
+                meta.code = Some(code);
+            }
+        }
+        EventBody::AssistantMessage { model, usage, .. } => {
+            if model.is_some() {
+                meta.model = model.clone();
+            }
+            if let Some(usage) = usage {
+                meta.tokens.add(&usage.tokens);
+                if let Some(cost) = usage.cost_usd {
+                    meta.cost_usd = Some(meta.cost_usd.unwrap_or(0.0) + cost);
+                }
+            }
+        }
+        EventBody::Checkpoint { status: Some(status), .. } => meta.status = Some(status.clone()),
+        EventBody::SessionEnd { status, .. } => {
+            meta.status = Some(status.clone().unwrap_or_else(|| "ended".to_string()));
+        }
+        _ => {}
+    }
+}
+
+/// The event lists of a run, oldest first, following first parents from `head`.
+pub fn run_segments(store: &dyn ObjectStore, head: ObjectId) -> Result<Vec<EventList>, RepoError> {
+    let mut segments = Vec::new();
+    let mut next = Some(head);
+    while let Some(id) = next {
+        let commit = read_commit(store, id)?;
+        if let Some(list_id) = commit.events {
+            let raw = store.read(&list_id)?.ok_or_else(|| missing(list_id))?;
+            segments.push(EventList::decode(&raw).map_err(|source| RepoError::Decode { id: list_id, source })?);
+        }
+        next = commit.first_parent();
+    }
+    segments.reverse();
+    Ok(segments)
+}
+
+/// Reads an event object as stored (payload references not resolved).
+pub fn read_event(store: &dyn ObjectStore, id: ObjectId) -> Result<Map<String, Value>, RepoError> {
+    let raw = store.read(&id)?.ok_or_else(|| missing(id))?;
+    crate::object::decode_event_json(&raw).map_err(|source| RepoError::Decode { id, source })
+}
+
+/// Every event of the run at `head`, in seq order, with payloads resolved.
+pub fn read_run_events(store: &dyn ObjectStore, head: ObjectId) -> Result<Vec<(ObjectId, Map<String, Value>)>, RepoError> {
+    let mut out = Vec::new();
+    for segment in run_segments(store, head)? {
+        for id in segment.events {
+            let mut event = read_event(store, id)?;
+            payload::resolve(&mut event, store)?;
+            out.push((id, event));
+        }
+    }
+    Ok(out)
+}
+
+/// The id of the event with `seq` in the run at `head`.
+pub fn event_id_at(store: &dyn ObjectStore, head: ObjectId, seq: u64) -> Result<Option<ObjectId>, RepoError> {
+    let mut next = Some(head);
+    while let Some(id) = next {
+        let commit = read_commit(store, id)?;
+        if let Some(list_id) = commit.events {
+            let raw = store.read(&list_id)?.ok_or_else(|| missing(list_id))?;
+            let list = EventList::decode(&raw).map_err(|source| RepoError::Decode { id: list_id, source })?;
+            if seq >= list.first_seq {
+                return Ok(list.events.get((seq - list.first_seq) as usize).copied());
+            }
+        }
+        next = commit.first_parent();
+    }
+    Ok(None)
+}

@@ -1,0 +1,304 @@
+//! A hive repository on disk: objects, references and the staging journal under `.hive/`.
+//!
+//! Layout (docs/FORMAT.md): `config`, `objects/xx/…` (loose), `objects/pack/` (packs), `refs/runs/NAME`,
+//! `logs/refs/runs/NAME` (reference logs), `journal/NAME.jnl` (staged events).
+
+mod capture;
+mod fsck;
+mod gc;
+mod history;
+mod read;
+mod resolve;
+
+pub use capture::{AppendSummary, CommitOptions, CommitOutcome};
+pub use fsck::{FsckReport, Problem};
+pub use gc::{GcOptions, GcReport};
+pub use history::{build_commit, read_run_events, CommitInput};
+pub use read::{RunSummary, ShownEvent};
+pub use resolve::Resolved;
+
+use crate::config::{self, ConfigError, ProjectConfig, RepoConfig};
+use crate::fsutil::{self, IoError};
+use crate::id::ObjectId;
+use crate::journal::{Journal, JournalError};
+use crate::object::DecodeError;
+use crate::payload::PayloadError;
+use crate::refs::{FileRefStore, RefError, RefNameError};
+use crate::store::{Odb, OdbOptions, StoreError};
+use std::path::{Path, PathBuf};
+
+/// Name of the repository directory inside a project.
+pub const HIVE_DIR: &str = ".hive";
+/// Name of the project configuration file.
+pub const PROJECT_FILE: &str = ".hivemind";
+
+/// Why a repository operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// No repository at or above the starting directory.
+    #[error("not a hive repository (or any parent up to /): {}", start.display())]
+    NotARepository {
+        /// Where the search started.
+        start: PathBuf,
+    },
+    /// The repository was written by a newer hive.
+    #[error("repository format {found} is newer than this hive reads ({supported})")]
+    UnsupportedFormat {
+        /// Version found.
+        found: u32,
+        /// Newest version this build reads.
+        supported: u32,
+    },
+    /// Configuration could not be read.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// An input line is not a valid event.
+    #[error("line {line}: {message}")]
+    BadEvent {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A name is not a valid run name.
+    #[error(transparent)]
+    BadName(#[from] RefNameError),
+    /// No run has this name.
+    #[error("no run named '{0}'")]
+    UnknownRun(String),
+    /// Nothing matches a revision.
+    #[error("'{0}' names no run, object or event")]
+    UnknownRevision(String),
+    /// A prefix matches several objects.
+    #[error("'{prefix}' is ambiguous: it starts {} objects", candidates.len())]
+    Ambiguous {
+        /// The prefix.
+        prefix: String,
+        /// What it matches.
+        candidates: Vec<ObjectId>,
+    },
+    /// A run has no event with this seq.
+    #[error("run '{run}' has {count} events, so no event {seq}")]
+    NoSuchEvent {
+        /// The run.
+        run: String,
+        /// The seq asked for.
+        seq: u64,
+        /// Events in the run.
+        count: u64,
+    },
+    /// An object a commit or event refers to is absent.
+    #[error("object {0} is missing")]
+    MissingObject(ObjectId),
+    /// An object does not decode.
+    #[error("object {id} is damaged: {source}")]
+    Decode {
+        /// The object.
+        id: ObjectId,
+        /// Why.
+        source: DecodeError,
+    },
+    /// The staged events of a run do not continue its history.
+    #[error("staged events of run '{run}' start at seq {found}, but the run has {expected} events")]
+    StagedGap {
+        /// The run.
+        run: String,
+        /// The seq expected next.
+        expected: u64,
+        /// The seq found.
+        found: u64,
+    },
+    /// Object store failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Reference failure.
+    #[error(transparent)]
+    Ref(#[from] RefError),
+    /// Journal failure.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// Payload failure.
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+    /// File system failure.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// `gc` is already running in another process.
+    #[error("another gc is running on this repository")]
+    GcRunning,
+}
+
+/// An open repository.
+#[derive(Debug)]
+pub struct Repository {
+    dir: PathBuf,
+    config: RepoConfig,
+    project: Option<(PathBuf, ProjectConfig)>,
+    odb: Odb,
+    refs: FileRefStore,
+    journal: Journal,
+}
+
+/// What `init` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitOutcome {
+    /// A new repository was created.
+    Created,
+    /// A repository was already there; nothing was changed but missing directories.
+    Existing,
+}
+
+impl Repository {
+    /// Creates a repository in `project/.hive` (or opens the one there).
+    pub fn init(project: &Path) -> Result<(Repository, InitOutcome), RepoError> {
+        let dir = project.join(HIVE_DIR);
+        let config_path = dir.join("config");
+        let outcome = if config_path.exists() { InitOutcome::Existing } else { InitOutcome::Created };
+        for sub in ["objects/pack", "refs/runs", "logs/refs/runs", "journal"] {
+            fsutil::create_dir_all(&dir.join(sub))?;
+        }
+        if outcome == InitOutcome::Created {
+            fsutil::write_atomic(&config_path, RepoConfig::default().to_toml().as_bytes(), true)?;
+            fsutil::sync_dir(project)?;
+        }
+        Ok((Repository::open(&dir)?, outcome))
+    }
+
+    /// Opens the repository whose directory (`.hive`) is `dir`.
+    pub fn open(dir: &Path) -> Result<Repository, RepoError> {
+        let config_path = dir.join("config");
+        if !config_path.is_file() {
+            return Err(RepoError::NotARepository { start: dir.to_path_buf() });
+        }
+        let config = RepoConfig::load(&config_path)?;
+        if config.core.format > config::FORMAT_VERSION {
+            return Err(RepoError::UnsupportedFormat { found: config.core.format, supported: config::FORMAT_VERSION });
+        }
+        Ok(Repository {
+            dir: dir.to_path_buf(),
+            odb: Odb::open(&dir.join("objects"), OdbOptions::default())?,
+            refs: FileRefStore::new(dir),
+            journal: Journal::new(dir.join("journal")),
+            config,
+            project: None,
+        })
+    }
+
+    /// Finds the repository for `start`: the nearest directory at or above it with a `.hivemind` naming a
+    /// repository or with a `.hive` directory. A `.hivemind` there also supplies project settings.
+    pub fn discover(start: &Path) -> Result<Repository, RepoError> {
+        let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+        for dir in start.ancestors() {
+            let project_file = dir.join(PROJECT_FILE);
+            let project = if project_file.is_file() { Some(ProjectConfig::load(&project_file)?) } else { None };
+            let named = project.as_ref().and_then(|project| project.repository.path.clone()).map(|path| {
+                let path = dir.join(path);
+                if path.join("config").is_file() || !path.join(HIVE_DIR).is_dir() { path } else { path.join(HIVE_DIR) }
+            });
+            let candidate = named.or_else(|| Some(dir.join(HIVE_DIR)).filter(|path| path.is_dir()));
+            if let Some(candidate) = candidate {
+                let mut repo = Repository::open(&candidate)?;
+                repo.project = project.map(|config| (project_file, config));
+                return Ok(repo);
+            }
+            if project.is_some() {
+                // A .hivemind without a repository path still sets the project; keep looking for .hive above.
+                let mut found = Self::discover_above(dir)?;
+                found.project = project.map(|config| (project_file, config));
+                return Ok(found);
+            }
+        }
+        Err(RepoError::NotARepository { start })
+    }
+
+    fn discover_above(dir: &Path) -> Result<Repository, RepoError> {
+        for above in dir.ancestors() {
+            let candidate = above.join(HIVE_DIR);
+            if candidate.is_dir() {
+                return Repository::open(&candidate);
+            }
+        }
+        Err(RepoError::NotARepository { start: dir.to_path_buf() })
+    }
+
+    /// The repository directory (`.hive`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The object database.
+    pub fn odb(&self) -> &Odb {
+        &self.odb
+    }
+
+    /// The references.
+    pub fn refs(&self) -> &FileRefStore {
+        &self.refs
+    }
+
+    /// The staging journal.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// The repository's configuration.
+    pub fn config(&self) -> &RepoConfig {
+        &self.config
+    }
+
+    /// The `.hivemind` file that applies, if any.
+    pub fn project(&self) -> Option<&(PathBuf, ProjectConfig)> {
+        self.project.as_ref()
+    }
+
+    fn project_capture(&self) -> Option<&config::CaptureConfig> {
+        self.project.as_ref().map(|(_, project)| &project.capture)
+    }
+
+    /// Size above which event fields become blobs: `.hivemind`, then `.hive/config`, then 4096.
+    pub fn blob_threshold(&self) -> usize {
+        self.project_capture()
+            .and_then(|capture| capture.blob_threshold)
+            .or(self.config.capture.blob_threshold)
+            .unwrap_or(crate::payload::DEFAULT_THRESHOLD)
+    }
+
+    /// The run used when none is named: `HIVE_RUN`, then `.hivemind`, then `.hive/config`, then `main`.
+    pub fn default_run(&self) -> String {
+        std::env::var("HIVE_RUN")
+            .ok()
+            .filter(|run| !run.is_empty())
+            .or_else(|| self.project_capture().and_then(|capture| capture.run.clone()))
+            .or_else(|| self.config.capture.run.clone())
+            .unwrap_or_else(|| "main".to_string())
+    }
+
+    /// Whether to record the git repository a session ran in.
+    pub fn code_context_enabled(&self) -> bool {
+        if std::env::var("HIVE_NO_CODE_CONTEXT").is_ok_and(|value| !value.is_empty()) {
+            return false;
+        }
+        self.project_capture()
+            .and_then(|capture| capture.code_context)
+            .or(self.config.capture.code_context)
+            .unwrap_or(true)
+    }
+
+    /// The workspace named by `.hivemind`, if any.
+    pub fn workspace(&self) -> Option<String> {
+        self.project.as_ref().and_then(|(_, project)| project.workspace.name.clone())
+    }
+
+    /// The author of new commits: `HIVE_AUTHOR`, then `[user]` in `.hive/config`, then git's configuration.
+    pub fn author(&self, dir: &Path) -> String {
+        if let Ok(author) = std::env::var("HIVE_AUTHOR")
+            && !author.trim().is_empty()
+        {
+            return author.trim().to_string();
+        }
+        if let (Some(name), Some(email)) = (&self.config.user.name, &self.config.user.email) {
+            return format!("{name} <{email}>");
+        }
+        crate::codectx::git_author(dir).unwrap_or_else(|| "unknown <unknown>".to_string())
+    }
+}

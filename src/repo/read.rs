@@ -1,0 +1,121 @@
+//! Reading runs: listing them, their commits and their events.
+
+use super::history::{self, read_commit};
+use super::{RepoError, Repository};
+use crate::id::ObjectId;
+use crate::object::Commit;
+use crate::payload;
+use crate::refs::{RefName, RefStore};
+use serde_json::{Map, Value};
+
+/// One run as `hive runs` lists it.
+#[derive(Clone, Debug)]
+pub struct RunSummary {
+    /// The run's name.
+    pub name: String,
+    /// Its head commit and that commit, if anything was committed.
+    pub head: Option<(ObjectId, Commit)>,
+    /// Events staged but not committed.
+    pub staged: u64,
+}
+
+/// One event, resolved, with where it sits.
+#[derive(Clone, Debug)]
+pub struct ShownEvent {
+    /// The run.
+    pub run: String,
+    /// Its seq.
+    pub seq: u64,
+    /// The event object's id.
+    pub id: ObjectId,
+    /// The event with its payloads resolved.
+    pub event: Map<String, Value>,
+}
+
+impl Repository {
+    /// Every run with a head or staged events, sorted by name.
+    pub fn runs(&self) -> Result<Vec<RunSummary>, RepoError> {
+        let mut out: Vec<RunSummary> = Vec::new();
+        for (name, id) in self.refs.list("runs/")? {
+            let run = name.run_name().expect("listed under runs/").to_string();
+            let commit = read_commit(&self.odb, id)?;
+            out.push(RunSummary { name: run, head: Some((id, commit)), staged: 0 });
+        }
+        for run in self.journal.runs()? {
+            let scan = self.journal.read(&run)?;
+            let position = out.iter().position(|summary| summary.name == run);
+            let committed = position.and_then(|at| out[at].head.as_ref()).map(|(_, commit)| commit.run.events).unwrap_or(0);
+            let staged = scan.events.iter().filter(|staged| staged.seq >= committed).count() as u64;
+            match position {
+                Some(at) => out[at].staged = staged,
+                None if staged > 0 => out.push(RunSummary { name: run, head: None, staged }),
+                None => {}
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// The head of `run`, or an error naming the unknown run.
+    pub fn require_head(&self, run: &str) -> Result<(ObjectId, Commit), RepoError> {
+        self.head(run)?.ok_or_else(|| RepoError::UnknownRun(run.to_string()))
+    }
+
+    /// Commits from `start` following first parents, newest first; at most `limit`.
+    pub fn log_from(&self, start: ObjectId, limit: Option<usize>) -> Result<Vec<(ObjectId, Commit)>, RepoError> {
+        let mut out = Vec::new();
+        let mut next = Some(start);
+        while let Some(id) = next {
+            if limit.is_some_and(|limit| out.len() >= limit) {
+                break;
+            }
+            let commit = read_commit(&self.odb, id)?;
+            next = commit.first_parent();
+            out.push((id, commit));
+        }
+        Ok(out)
+    }
+
+    /// Commits of every run, newest first by time, each once.
+    pub fn log_all(&self, limit: Option<usize>) -> Result<Vec<(ObjectId, Commit)>, RepoError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for (_, head) in self.refs.list("runs/")? {
+            for (id, commit) in self.log_from(head, None)? {
+                if seen.insert(id) {
+                    out.push((id, commit));
+                }
+            }
+        }
+        out.sort_by(|a, b| b.1.time.cmp(&a.1.time).then_with(|| b.1.run.events.cmp(&a.1.run.events)));
+        if let Some(limit) = limit {
+            out.truncate(limit);
+        }
+        Ok(out)
+    }
+
+    /// Every event of `run`, resolved, in seq order.
+    pub fn events(&self, run: &str) -> Result<Vec<ShownEvent>, RepoError> {
+        let (head, _) = self.require_head(run)?;
+        Ok(history::read_run_events(&self.odb, head)?
+            .into_iter()
+            .enumerate()
+            .map(|(seq, (id, event))| ShownEvent { run: run.to_string(), seq: seq as u64, id, event })
+            .collect())
+    }
+
+    /// The event with `seq` in `run`, resolved.
+    pub fn event(&self, run: &str, seq: u64) -> Result<ShownEvent, RepoError> {
+        let (head, commit) = self.require_head(run)?;
+        let id = history::event_id_at(&self.odb, head, seq)?
+            .ok_or(RepoError::NoSuchEvent { run: run.to_string(), seq, count: commit.run.events })?;
+        let mut event = history::read_event(&self.odb, id)?;
+        payload::resolve(&mut event, &self.odb)?;
+        Ok(ShownEvent { run: run.to_string(), seq, id, event })
+    }
+
+    /// The reference log of `run`.
+    pub fn reflog(&self, run: &str) -> Result<Vec<crate::refs::ReflogEntry>, RepoError> {
+        Ok(self.refs.reflog(&RefName::run(run)?)?)
+    }
+}

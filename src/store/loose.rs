@@ -1,0 +1,183 @@
+//! Loose objects: one zstd file per object under `objects/xx/`, named by the rest of the id.
+
+use super::{ObjectStore, StoreError};
+use crate::fsutil::{self, IoContext};
+use crate::id::{HexPrefix, ObjectId};
+use crate::object::{HashedObject, RawObject};
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// zstd level for loose objects: fast, since `gc` recompresses them into packs.
+const LEVEL: i32 = 3;
+
+/// A directory of loose objects.
+#[derive(Debug, Clone)]
+pub struct LooseStore {
+    dir: PathBuf,
+}
+
+impl LooseStore {
+    /// A store rooted at `dir` (usually `.hive/objects`); the directory must exist.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        LooseStore { dir: dir.into() }
+    }
+
+    /// The file an object lives in.
+    pub fn path_of(&self, id: &ObjectId) -> PathBuf {
+        let hex = id.to_hex();
+        self.dir.join(&hex[..2]).join(&hex[2..])
+    }
+
+    /// Writes an object's file, flushed but with its directory not yet flushed. Returns the directory when a
+    /// new file was created there.
+    fn write_unsynced(&self, object: &HashedObject) -> Result<Option<PathBuf>, StoreError> {
+        let path = self.path_of(&object.id());
+        if path.exists() {
+            freshen(&path);
+            return Ok(None);
+        }
+        let dir = path.parent().expect("object path has a parent").to_path_buf();
+        fsutil::create_dir_all(&dir)?;
+        let compressed = zstd::bulk::compress(&object.raw().canonical_bytes(), LEVEL)
+            .context("compress object for", &path)?;
+        let mut temp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(&dir)
+            .context("create a temporary file in", &dir)?;
+        temp.write_all(&compressed).context("write", temp.path())?;
+        temp.as_file().sync_all().context("flush", temp.path())?;
+        temp.persist(&path)
+            .map_err(|error| error.error)
+            .context("rename into place", &path)?;
+        Ok(Some(dir))
+    }
+
+    /// Deletes an object's file; absent files are fine.
+    pub fn remove(&self, id: &ObjectId) -> Result<(), StoreError> {
+        let path = self.path_of(id);
+        match fs::remove_file(&path) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => {
+                Err(fsutil::IoError { operation: "remove", path, source: error }.into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// When the object's file was last written or freshened.
+    pub fn modified(&self, id: &ObjectId) -> Option<SystemTime> {
+        fs::metadata(self.path_of(id)).and_then(|meta| meta.modified()).ok()
+    }
+
+    /// Reads and checks an object file, returning its canonical bytes.
+    pub fn read_canonical(&self, id: &ObjectId) -> Result<Option<Vec<u8>>, StoreError> {
+        let path = self.path_of(id);
+        let compressed = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(fsutil::IoError { operation: "read", path, source }.into()),
+        };
+        let canonical = zstd::stream::decode_all(&compressed[..]).map_err(|error| StoreError::Corrupt {
+            path: path.clone(),
+            reason: format!("not a zstd stream: {error}"),
+        })?;
+        Ok(Some(canonical))
+    }
+
+    fn fan_dirs(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let mut dirs = Vec::new();
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(dirs),
+            Err(source) => return Err(fsutil::IoError { operation: "list", path: self.dir.clone(), source }.into()),
+        };
+        for entry in entries {
+            let entry = entry.context("list", &self.dir)?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.len() == 2 && name.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+                dirs.push(entry.path());
+            }
+        }
+        Ok(dirs)
+    }
+
+    fn ids_in(dir: &Path, out: &mut Vec<ObjectId>) -> Result<(), StoreError> {
+        let fan = dir.file_name().expect("fan directory has a name").to_string_lossy().to_string();
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => return Err(fsutil::IoError { operation: "list", path: dir.to_path_buf(), source }.into()),
+        };
+        for entry in entries {
+            let entry = entry.context("list", dir)?;
+            let name = entry.file_name();
+            if let Ok(id) = ObjectId::from_hex(&format!("{fan}{}", name.to_string_lossy())) {
+                out.push(id);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Marks an object as recently written, so a concurrent `gc` keeps it. Best effort.
+pub(crate) fn freshen(path: &Path) {
+    if let Ok(file) = fs::File::options().write(true).open(path) {
+        let _ = file.set_modified(SystemTime::now());
+    }
+}
+
+impl ObjectStore for LooseStore {
+    fn read(&self, id: &ObjectId) -> Result<Option<RawObject>, StoreError> {
+        let Some(canonical) = self.read_canonical(id)? else {
+            return Ok(None);
+        };
+        RawObject::from_canonical(&canonical)
+            .map(Some)
+            .map_err(|error| StoreError::Corrupt {
+                path: self.path_of(id),
+                reason: error.to_string(),
+            })
+    }
+
+    fn contains(&self, id: &ObjectId) -> Result<bool, StoreError> {
+        Ok(self.path_of(id).exists())
+    }
+
+    fn write(&self, object: &HashedObject) -> Result<(), StoreError> {
+        if let Some(dir) = self.write_unsynced(object)? {
+            fsutil::sync_dir(&dir)?;
+        }
+        Ok(())
+    }
+
+    fn write_batch(&self, objects: &[HashedObject]) -> Result<(), StoreError> {
+        let mut dirs = BTreeSet::new();
+        for object in objects {
+            if let Some(dir) = self.write_unsynced(object)? {
+                dirs.insert(dir);
+            }
+        }
+        if !dirs.is_empty() {
+            fsutil::sync_dir(&self.dir)?;
+        }
+        dirs.iter().try_for_each(|dir| fsutil::sync_dir(dir).map_err(StoreError::from))
+    }
+
+    fn ids(&self) -> Result<Vec<ObjectId>, StoreError> {
+        let mut out = Vec::new();
+        for dir in self.fan_dirs()? {
+            Self::ids_in(&dir, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    fn ids_with_prefix(&self, prefix: &HexPrefix) -> Result<Vec<ObjectId>, StoreError> {
+        let mut out = Vec::new();
+        Self::ids_in(&self.dir.join(&prefix.as_str()[..2]), &mut out)?;
+        out.retain(|id| prefix.matches(id));
+        Ok(out)
+    }
+}

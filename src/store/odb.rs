@@ -1,0 +1,127 @@
+//! The repository's object database: loose objects and packs behind one [`ObjectStore`].
+//!
+//! Single writes go to loose files; batches of [`OdbOptions::pack_threshold`] or more objects go to a new pack,
+//! flushed once, so a commit of a whole session costs a few flushes rather than one per object.
+
+use super::{LooseStore, ObjectStore, PackOptions, PackStore, StoreError};
+use crate::id::{HexPrefix, ObjectId};
+use crate::object::{HashedObject, RawObject};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// How the object database writes.
+#[derive(Clone, Debug)]
+pub struct OdbOptions {
+    /// Batches with at least this many new objects are written as a pack.
+    pub pack_threshold: usize,
+    /// Compression of packs written for batches.
+    pub pack: PackOptions,
+}
+
+impl Default for OdbOptions {
+    fn default() -> Self {
+        OdbOptions {
+            pack_threshold: 8,
+            pack: PackOptions::default(),
+        }
+    }
+}
+
+/// Loose objects and packs under one directory.
+#[derive(Debug)]
+pub struct Odb {
+    dir: PathBuf,
+    loose: LooseStore,
+    packs: PackStore,
+    options: OdbOptions,
+}
+
+impl Odb {
+    /// Opens the object database in `dir` (`.hive/objects`).
+    pub fn open(dir: &Path, options: OdbOptions) -> Result<Odb, StoreError> {
+        Ok(Odb {
+            dir: dir.to_path_buf(),
+            loose: LooseStore::new(dir),
+            packs: PackStore::new(dir.join("pack"), options.pack.clone())?,
+            options,
+        })
+    }
+
+    /// The `objects` directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The loose part.
+    pub fn loose(&self) -> &LooseStore {
+        &self.loose
+    }
+
+    /// The packed part.
+    pub fn packs(&self) -> &PackStore {
+        &self.packs
+    }
+}
+
+impl ObjectStore for Odb {
+    fn read(&self, id: &ObjectId) -> Result<Option<RawObject>, StoreError> {
+        if let Some(found) = self.packs.read(id)? {
+            return Ok(Some(found));
+        }
+        self.loose.read(id)
+    }
+
+    fn contains(&self, id: &ObjectId) -> Result<bool, StoreError> {
+        Ok(self.loose.contains(id)? || self.packs.contains(id)?)
+    }
+
+    fn write(&self, object: &HashedObject) -> Result<(), StoreError> {
+        if self.packs.contains(&object.id())? {
+            return self.packs.write(object);
+        }
+        self.loose.write(object)
+    }
+
+    fn write_batch(&self, objects: &[HashedObject]) -> Result<(), StoreError> {
+        let mut seen = HashSet::with_capacity(objects.len());
+        let mut fresh = Vec::with_capacity(objects.len());
+        for object in objects {
+            if !seen.insert(object.id()) {
+                continue;
+            }
+            if self.loose.contains(&object.id())? {
+                self.loose.write(object)?;
+            } else {
+                fresh.push(object.clone());
+            }
+        }
+        if fresh.len() >= self.options.pack_threshold {
+            self.packs.write_batch(&fresh)
+        } else {
+            let mut loose = Vec::with_capacity(fresh.len());
+            for object in fresh {
+                if self.packs.contains(&object.id())? {
+                    self.packs.write(&object)?;
+                } else {
+                    loose.push(object);
+                }
+            }
+            self.loose.write_batch(&loose)
+        }
+    }
+
+    fn ids(&self) -> Result<Vec<ObjectId>, StoreError> {
+        let mut ids = self.packs.ids()?;
+        let known: HashSet<ObjectId> = ids.iter().copied().collect();
+        ids.extend(self.loose.ids()?.into_iter().filter(|id| !known.contains(id)));
+        Ok(ids)
+    }
+
+    fn ids_with_prefix(&self, prefix: &HexPrefix) -> Result<Vec<ObjectId>, StoreError> {
+        let mut ids = self.packs.ids_with_prefix(prefix)?;
+        ids.extend(self.loose.ids_with_prefix(prefix)?);
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+}

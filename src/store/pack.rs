@@ -1,0 +1,632 @@
+//! Packs: many objects in one file, compressed in zstd frames, found through a memory-mapped sorted index.
+//!
+//! A pack is written whole, flushed, and named by its checksum; its index is written after it, so a pack is
+//! visible to readers only once both files are complete. Layouts are in docs/FORMAT.md, "Packs".
+
+use super::{ObjectStore, StoreError};
+use crate::fsutil::{self, IoContext};
+use crate::id::{HexPrefix, ID_LEN, ObjectId};
+use crate::object::{HashedObject, RawObject};
+use memmap2::Mmap;
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
+
+const PACK_MAGIC: &[u8; 8] = b"hivepack";
+const INDEX_MAGIC: &[u8; 8] = b"hiveidx\0";
+const VERSION: u32 = 1;
+const PACK_HEADER_LEN: usize = 16;
+const INDEX_HEADER_LEN: usize = 16;
+const FANOUT_LEN: usize = 256 * 4;
+const ENTRY_LEN: usize = 24;
+const CHECKSUM_LEN: usize = 32;
+/// Decompressed frames kept per pack, so that reading a run's events in order decompresses each frame once.
+const FRAME_CACHE: usize = 4;
+
+/// How a pack is compressed.
+#[derive(Clone, Debug)]
+pub struct PackOptions {
+    /// zstd level.
+    pub level: i32,
+    /// Objects are grouped into frames of about this many uncompressed bytes.
+    pub frame_size: usize,
+    /// zstd long-distance matching, for repacking.
+    pub long_distance: bool,
+}
+
+impl Default for PackOptions {
+    fn default() -> Self {
+        PackOptions {
+            level: 3,
+            frame_size: 64 * 1024,
+            long_distance: false,
+        }
+    }
+}
+
+impl PackOptions {
+    /// The stronger settings `gc` repacks with.
+    pub fn repack() -> Self {
+        PackOptions {
+            level: 19,
+            frame_size: 1 << 20,
+            long_distance: true,
+        }
+    }
+}
+
+/// What a written pack holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackSummary {
+    /// The pack's name: the hex checksum in its file name.
+    pub name: String,
+    /// Objects in the pack.
+    pub objects: usize,
+    /// Sum of the objects' canonical sizes.
+    pub raw_bytes: u64,
+    /// Size of the pack file.
+    pub packed_bytes: u64,
+}
+
+struct Frame {
+    raw: Vec<u8>,
+    /// (id, offset in frame, length) of each object.
+    members: Vec<(ObjectId, u32, u32)>,
+}
+
+/// Writes `objects` as a new pack in `dir`, flushed before it returns. Duplicate ids are written once.
+/// Returns `None` when there is nothing to write.
+pub fn write_pack(dir: &Path, objects: &[HashedObject], options: &PackOptions) -> Result<Option<PackSummary>, StoreError> {
+    let frames = group_frames(objects, options.frame_size)?;
+    if frames.is_empty() {
+        return Ok(None);
+    }
+    let compress = |frame: &Frame| -> std::io::Result<Vec<u8>> {
+        let mut compressor = zstd::bulk::Compressor::new(options.level)?;
+        if options.long_distance {
+            compressor.set_parameter(zstd::zstd_safe::CParameter::EnableLongDistanceMatching(true))?;
+        }
+        compressor.compress(&frame.raw)
+    };
+    let compressed: Vec<Vec<u8>> = if frames.len() > 1 {
+        frames.par_iter().map(compress).collect::<Result<_, _>>()
+    } else {
+        frames.iter().map(compress).collect::<Result<_, _>>()
+    }
+    .context("compress pack frames in", dir)?;
+
+    fsutil::create_dir_all(dir)?;
+    let temp = tempfile::Builder::new()
+        .prefix(".tmp-pack-")
+        .tempfile_in(dir)
+        .context("create a temporary pack in", dir)?;
+    let mut hasher = blake3::Hasher::new();
+    let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
+    let mut header = Vec::with_capacity(PACK_HEADER_LEN);
+    header.extend_from_slice(PACK_MAGIC);
+    header.extend_from_slice(&VERSION.to_le_bytes());
+    header.extend_from_slice(&0u32.to_le_bytes());
+    let mut offset = 0u64;
+    let mut entries: Vec<(ObjectId, [u8; ENTRY_LEN])> = Vec::new();
+    let mut raw_bytes = 0u64;
+    let mut emit = |bytes: &[u8], writer: &mut BufWriter<&File>| -> std::io::Result<()> {
+        hasher.update(bytes);
+        writer.write_all(bytes)
+    };
+    emit(&header, &mut writer).context("write", temp.path())?;
+    offset += PACK_HEADER_LEN as u64;
+    for (frame, packed) in frames.iter().zip(&compressed) {
+        for &(id, start, length) in &frame.members {
+            let mut entry = [0u8; ENTRY_LEN];
+            entry[0..8].copy_from_slice(&offset.to_le_bytes());
+            entry[8..12].copy_from_slice(&(packed.len() as u32).to_le_bytes());
+            entry[12..16].copy_from_slice(&(frame.raw.len() as u32).to_le_bytes());
+            entry[16..20].copy_from_slice(&start.to_le_bytes());
+            entry[20..24].copy_from_slice(&length.to_le_bytes());
+            entries.push((id, entry));
+            raw_bytes += u64::from(length);
+        }
+        emit(packed, &mut writer).context("write", temp.path())?;
+        offset += packed.len() as u64;
+    }
+    let checksum = hasher.finalize();
+    writer.write_all(checksum.as_bytes()).context("write", temp.path())?;
+    writer.flush().context("write", temp.path())?;
+    drop(writer);
+    temp.as_file().sync_all().context("flush", temp.path())?;
+    let name = checksum.to_hex().to_string();
+    let pack_path = dir.join(format!("pack-{name}.pack"));
+    temp.persist(&pack_path)
+        .map_err(|error| error.error)
+        .context("rename into place", &pack_path)?;
+
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let index = encode_index(&entries, checksum.as_bytes());
+    fsutil::write_atomic(&dir.join(format!("pack-{name}.idx")), &index, true)?;
+    Ok(Some(PackSummary {
+        name,
+        objects: entries.len(),
+        raw_bytes,
+        packed_bytes: offset + CHECKSUM_LEN as u64,
+    }))
+}
+
+fn group_frames(objects: &[HashedObject], frame_size: usize) -> Result<Vec<Frame>, StoreError> {
+    let mut seen = HashSet::with_capacity(objects.len());
+    let mut frames = Vec::new();
+    let mut current = Frame { raw: Vec::new(), members: Vec::new() };
+    for object in objects {
+        if !seen.insert(object.id()) {
+            continue;
+        }
+        let canonical = object.raw().canonical_bytes();
+        if canonical.len() > u32::MAX as usize / 2 {
+            return Err(StoreError::TooLarge { id: object.id(), size: canonical.len() as u64 });
+        }
+        if !current.raw.is_empty() && current.raw.len() + canonical.len() > frame_size {
+            frames.push(std::mem::replace(&mut current, Frame { raw: Vec::new(), members: Vec::new() }));
+        }
+        current.members.push((object.id(), current.raw.len() as u32, canonical.len() as u32));
+        current.raw.extend_from_slice(&canonical);
+    }
+    if !current.members.is_empty() {
+        frames.push(current);
+    }
+    Ok(frames)
+}
+
+fn encode_index(entries: &[(ObjectId, [u8; ENTRY_LEN])], pack_checksum: &[u8; 32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(INDEX_HEADER_LEN + FANOUT_LEN + entries.len() * (ID_LEN + ENTRY_LEN) + 64);
+    out.extend_from_slice(INDEX_MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+    let mut fanout = [0u32; 256];
+    for (id, _) in entries {
+        fanout[id.first_byte() as usize] += 1;
+    }
+    let mut total = 0u32;
+    for count in fanout {
+        total += count;
+        out.extend_from_slice(&total.to_le_bytes());
+    }
+    for (id, _) in entries {
+        out.extend_from_slice(id.as_bytes());
+    }
+    for (_, entry) in entries {
+        out.extend_from_slice(entry);
+    }
+    out.extend_from_slice(pack_checksum);
+    let checksum = blake3::hash(&out);
+    out.extend_from_slice(checksum.as_bytes());
+    out
+}
+
+/// Where an object sits in a pack.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    frame_offset: u64,
+    frame_len: u32,
+    frame_raw_len: u32,
+    start: u32,
+    length: u32,
+}
+
+/// One open pack: its index and data, both memory-mapped.
+pub struct Pack {
+    name: String,
+    pack_path: PathBuf,
+    index: Mmap,
+    data: Mmap,
+    count: usize,
+    frames: Mutex<Vec<(u64, Arc<Vec<u8>>)>>,
+}
+
+impl std::fmt::Debug for Pack {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Pack").field("name", &self.name).field("count", &self.count).finish()
+    }
+}
+
+/// Maps a file into memory read-only.
+///
+/// This is the crate's one use of `unsafe`: `memmap2` cannot promise that no other process changes the file while
+/// it is mapped. hive never changes a pack or index after renaming it into place (they are named by checksum and
+/// only ever created whole or deleted, and deleting keeps the mapping valid), so the mapping stays valid. The speed
+/// this buys is measured in docs/BENCHMARKS.md: index lookups touch a few pages instead of reading whole files.
+#[allow(unsafe_code)]
+fn map_file(path: &Path) -> Result<Mmap, StoreError> {
+    let file = File::open(path).context("open", path)?;
+    // SAFETY: see above; packs and indexes are immutable once visible.
+    unsafe { Mmap::map(&file) }.context("map", path).map_err(StoreError::from)
+}
+
+fn corrupt(path: &Path, reason: impl Into<String>) -> StoreError {
+    StoreError::Corrupt { path: path.to_path_buf(), reason: reason.into() }
+}
+
+impl Pack {
+    /// Opens the pack whose index is at `index_path`, checking both headers and the index size.
+    pub fn open(index_path: &Path) -> Result<Pack, StoreError> {
+        let pack_path = index_path.with_extension("pack");
+        let name = index_path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .and_then(|stem| stem.strip_prefix("pack-"))
+            .ok_or_else(|| corrupt(index_path, "index file is not named pack-<checksum>.idx"))?
+            .to_string();
+        let index = map_file(index_path)?;
+        if index.len() < INDEX_HEADER_LEN + FANOUT_LEN + 2 * CHECKSUM_LEN || &index[..8] != INDEX_MAGIC {
+            return Err(corrupt(index_path, "not a hive pack index"));
+        }
+        let version = u32::from_le_bytes(index[8..12].try_into().expect("4 bytes"));
+        if version != VERSION {
+            return Err(corrupt(index_path, format!("index version {version} is not supported")));
+        }
+        let count = u32::from_le_bytes(index[12..16].try_into().expect("4 bytes")) as usize;
+        let expected = INDEX_HEADER_LEN + FANOUT_LEN + count * (ID_LEN + ENTRY_LEN) + 2 * CHECKSUM_LEN;
+        if index.len() != expected {
+            return Err(corrupt(index_path, format!("index is {} bytes, {expected} expected for {count} objects", index.len())));
+        }
+        let data = map_file(&pack_path)?;
+        if data.len() < PACK_HEADER_LEN + CHECKSUM_LEN || &data[..8] != PACK_MAGIC {
+            return Err(corrupt(&pack_path, "not a hive pack"));
+        }
+        Ok(Pack {
+            name,
+            pack_path,
+            index,
+            data,
+            count,
+            frames: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The pack's name (its checksum in hex).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Path of the pack's data file.
+    pub fn path(&self) -> &Path {
+        &self.pack_path
+    }
+
+    /// Number of objects.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether the pack holds no object.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn fanout(&self, byte: usize) -> usize {
+        let at = INDEX_HEADER_LEN + byte * 4;
+        u32::from_le_bytes(self.index[at..at + 4].try_into().expect("4 bytes")) as usize
+    }
+
+    /// The id at sorted position `position`.
+    pub fn id_at(&self, position: usize) -> ObjectId {
+        let at = INDEX_HEADER_LEN + FANOUT_LEN + position * ID_LEN;
+        ObjectId::from_bytes(self.index[at..at + ID_LEN].try_into().expect("32 bytes"))
+    }
+
+    fn entry(&self, position: usize) -> Entry {
+        let at = INDEX_HEADER_LEN + FANOUT_LEN + self.count * ID_LEN + position * ENTRY_LEN;
+        let field = |from: usize, to: usize| &self.index[at + from..at + to];
+        Entry {
+            frame_offset: u64::from_le_bytes(field(0, 8).try_into().expect("8 bytes")),
+            frame_len: u32::from_le_bytes(field(8, 12).try_into().expect("4 bytes")),
+            frame_raw_len: u32::from_le_bytes(field(12, 16).try_into().expect("4 bytes")),
+            start: u32::from_le_bytes(field(16, 20).try_into().expect("4 bytes")),
+            length: u32::from_le_bytes(field(20, 24).try_into().expect("4 bytes")),
+        }
+    }
+
+    fn range_of(&self, first_byte: u8) -> (usize, usize) {
+        let low = if first_byte == 0 { 0 } else { self.fanout(first_byte as usize - 1) };
+        (low, self.fanout(first_byte as usize).min(self.count))
+    }
+
+    /// The sorted position of `id`, if the pack has it.
+    pub fn find(&self, id: &ObjectId) -> Option<usize> {
+        let (mut low, mut high) = self.range_of(id.first_byte());
+        while low < high {
+            let middle = (low + high) / 2;
+            match self.id_at(middle).cmp(id) {
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+                std::cmp::Ordering::Equal => return Some(middle),
+            }
+        }
+        None
+    }
+
+    /// The ids that start with `prefix`.
+    pub fn ids_with_prefix(&self, prefix: &HexPrefix) -> Vec<ObjectId> {
+        let (low, high) = self.range_of(prefix.first_byte());
+        (low..high).map(|position| self.id_at(position)).filter(|id| prefix.matches(id)).collect()
+    }
+
+    /// Every id, sorted.
+    pub fn ids(&self) -> impl Iterator<Item = ObjectId> + '_ {
+        (0..self.count).map(|position| self.id_at(position))
+    }
+
+    fn frame(&self, entry: &Entry) -> Result<Arc<Vec<u8>>, StoreError> {
+        let mut cache = self.frames.lock().expect("lock poisoned only by a panic");
+        if let Some(found) = cache.iter().position(|(offset, _)| *offset == entry.frame_offset) {
+            let hit = cache.remove(found);
+            let frame = hit.1.clone();
+            cache.insert(0, hit);
+            return Ok(frame);
+        }
+        drop(cache);
+        let start = entry.frame_offset as usize;
+        let end = start + entry.frame_len as usize;
+        if end > self.data.len() - CHECKSUM_LEN || start < PACK_HEADER_LEN {
+            return Err(corrupt(&self.pack_path, format!("frame at {start} runs past the end of the pack")));
+        }
+        let raw = zstd::bulk::decompress(&self.data[start..end], entry.frame_raw_len as usize)
+            .map_err(|error| corrupt(&self.pack_path, format!("frame at {start} does not decompress: {error}")))?;
+        if raw.len() != entry.frame_raw_len as usize {
+            return Err(corrupt(&self.pack_path, format!("frame at {start} has the wrong size")));
+        }
+        let frame = Arc::new(raw);
+        let mut cache = self.frames.lock().expect("lock poisoned only by a panic");
+        cache.insert(0, (entry.frame_offset, frame.clone()));
+        cache.truncate(FRAME_CACHE);
+        Ok(frame)
+    }
+
+    /// The canonical bytes of the object at sorted position `position`.
+    pub fn canonical_at(&self, position: usize) -> Result<Vec<u8>, StoreError> {
+        let entry = self.entry(position);
+        let frame = self.frame(&entry)?;
+        let start = entry.start as usize;
+        let end = start + entry.length as usize;
+        frame
+            .get(start..end)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| corrupt(&self.pack_path, format!("object {} lies outside its frame", self.id_at(position))))
+    }
+
+    /// Reads the object at sorted position `position`.
+    pub fn read_at(&self, position: usize) -> Result<RawObject, StoreError> {
+        let canonical = self.canonical_at(position)?;
+        RawObject::from_canonical(&canonical)
+            .map_err(|error| corrupt(&self.pack_path, format!("object {}: {error}", self.id_at(position))))
+    }
+
+    /// When the pack was written or last freshened.
+    pub fn modified(&self) -> Option<SystemTime> {
+        fs::metadata(&self.pack_path).and_then(|meta| meta.modified()).ok()
+    }
+}
+
+/// Checks a pack completely: both checksums, the index order, and every object's hash. Returns each problem.
+pub fn verify_pack(pack: &Pack) -> Vec<String> {
+    let mut problems = Vec::new();
+    let data = &pack.data;
+    let body = &data[..data.len() - CHECKSUM_LEN];
+    let checksum = blake3::hash(body);
+    if checksum.as_bytes()[..] != data[data.len() - CHECKSUM_LEN..] {
+        problems.push("pack checksum does not match its contents".to_string());
+    }
+    if checksum.to_hex().as_str() != pack.name {
+        problems.push("pack file name does not match its checksum".to_string());
+    }
+    let index = &pack.index;
+    let stored_index_sum = &index[index.len() - CHECKSUM_LEN..];
+    if blake3::hash(&index[..index.len() - CHECKSUM_LEN]).as_bytes()[..] != stored_index_sum[..] {
+        problems.push("index checksum does not match its contents".to_string());
+    }
+    let recorded_pack_sum = &index[index.len() - 2 * CHECKSUM_LEN..index.len() - CHECKSUM_LEN];
+    if recorded_pack_sum != &data[data.len() - CHECKSUM_LEN..] {
+        problems.push("index belongs to another pack".to_string());
+    }
+    for byte in 0..256 {
+        let low = if byte == 0 { 0 } else { pack.fanout(byte - 1) };
+        let high = pack.fanout(byte);
+        if high < low || high > pack.count || (low..high).any(|position| pack.id_at(position).first_byte() as usize != byte) {
+            problems.push(format!("index fan-out is wrong at byte {byte:02x}"));
+            break;
+        }
+    }
+    let bad: Vec<String> = (0..pack.count)
+        .into_par_iter()
+        .filter_map(|position| {
+            let id = pack.id_at(position);
+            if position > 0 && pack.id_at(position - 1) >= id {
+                return Some(format!("index is not sorted at {id}"));
+            }
+            match pack.canonical_at(position) {
+                Err(error) => Some(format!("object {id}: {error}")),
+                Ok(canonical) if ObjectId::hash_canonical(&canonical) != id => {
+                    Some(format!("object {id}: contents hash to {}", ObjectId::hash_canonical(&canonical)))
+                }
+                Ok(canonical) => RawObject::from_canonical(&canonical).err().map(|error| format!("object {id}: {error}")),
+            }
+        })
+        .collect();
+    problems.extend(bad);
+    problems
+}
+
+/// A directory of packs.
+pub struct PackStore {
+    dir: PathBuf,
+    options: PackOptions,
+    state: RwLock<PackList>,
+}
+
+#[derive(Default)]
+struct PackList {
+    packs: Vec<Arc<Pack>>,
+    scanned: Option<SystemTime>,
+}
+
+impl std::fmt::Debug for PackStore {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("PackStore").field("dir", &self.dir).finish()
+    }
+}
+
+impl PackStore {
+    /// Opens the packs in `dir` (usually `.hive/objects/pack`); new packs are written with `options`.
+    pub fn new(dir: impl Into<PathBuf>, options: PackOptions) -> Result<PackStore, StoreError> {
+        let store = PackStore {
+            dir: dir.into(),
+            options,
+            state: RwLock::new(PackList::default()),
+        };
+        store.refresh()?;
+        Ok(store)
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Rescans the directory for packs written by other processes, keeping those already open.
+    pub fn refresh(&self) -> Result<(), StoreError> {
+        let stamp = fs::metadata(&self.dir).and_then(|meta| meta.modified()).ok();
+        let mut names: Vec<PathBuf> = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| path.extension().is_some_and(|ext| ext == "idx"))
+                .filter(|path| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("pack-")))
+                .collect(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => return Err(fsutil::IoError { operation: "list", path: self.dir.clone(), source }.into()),
+        };
+        names.sort();
+        let mut state = self.state.write().expect("lock poisoned only by a panic");
+        let mut packs = Vec::with_capacity(names.len());
+        for index_path in names {
+            let existing = state.packs.iter().find(|pack| pack.pack_path == index_path.with_extension("pack"));
+            match existing {
+                Some(pack) => packs.push(pack.clone()),
+                None => match Pack::open(&index_path) {
+                    Ok(pack) => packs.push(Arc::new(pack)),
+                    // A pack removed by gc between listing and opening is simply gone.
+                    Err(StoreError::Io(error)) if error.source.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(error) => return Err(error),
+                },
+            }
+        }
+        state.packs = packs;
+        state.scanned = stamp;
+        Ok(())
+    }
+
+    /// The packs currently open.
+    pub fn packs(&self) -> Vec<Arc<Pack>> {
+        self.state.read().expect("lock poisoned only by a panic").packs.clone()
+    }
+
+    /// Rescans only if the directory changed since the last scan.
+    fn refresh_if_changed(&self) -> Result<bool, StoreError> {
+        let stamp = fs::metadata(&self.dir).and_then(|meta| meta.modified()).ok();
+        let scanned = self.state.read().expect("lock poisoned only by a panic").scanned;
+        if stamp.is_some() && stamp == scanned {
+            return Ok(false);
+        }
+        self.refresh()?;
+        Ok(true)
+    }
+
+    fn locate(&self, id: &ObjectId) -> Result<Option<(Arc<Pack>, usize)>, StoreError> {
+        let find = |packs: &[Arc<Pack>]| {
+            packs.iter().rev().find_map(|pack| pack.find(id).map(|position| (pack.clone(), position)))
+        };
+        if let Some(found) = find(&self.packs()) {
+            return Ok(Some(found));
+        }
+        if self.refresh_if_changed()? {
+            return Ok(find(&self.packs()));
+        }
+        Ok(None)
+    }
+
+    /// Writes a pack with explicit options and opens it.
+    pub fn write_pack_with(&self, objects: &[HashedObject], options: &PackOptions) -> Result<Option<PackSummary>, StoreError> {
+        let summary = write_pack(&self.dir, objects, options)?;
+        if let Some(summary) = &summary {
+            let pack = Pack::open(&self.dir.join(format!("pack-{}.idx", summary.name)))?;
+            let mut state = self.state.write().expect("lock poisoned only by a panic");
+            if !state.packs.iter().any(|existing| existing.name == pack.name) {
+                state.packs.push(Arc::new(pack));
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Drops a pack from the open list (after `gc` deleted its files).
+    pub fn forget(&self, name: &str) {
+        self.state.write().expect("lock poisoned only by a panic").packs.retain(|pack| pack.name != name);
+    }
+}
+
+impl ObjectStore for PackStore {
+    fn read(&self, id: &ObjectId) -> Result<Option<RawObject>, StoreError> {
+        match self.locate(id)? {
+            Some((pack, position)) => pack.read_at(position).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn contains(&self, id: &ObjectId) -> Result<bool, StoreError> {
+        Ok(self.locate(id)?.is_some())
+    }
+
+    fn write(&self, object: &HashedObject) -> Result<(), StoreError> {
+        self.write_batch(std::slice::from_ref(object))
+    }
+
+    fn write_batch(&self, objects: &[HashedObject]) -> Result<(), StoreError> {
+        let mut fresh = Vec::with_capacity(objects.len());
+        let mut touched: Vec<Arc<Pack>> = Vec::new();
+        for object in objects {
+            match self.locate(&object.id())? {
+                Some((pack, _)) => {
+                    if !touched.iter().any(|seen| Arc::ptr_eq(seen, &pack)) {
+                        touched.push(pack);
+                    }
+                }
+                None => fresh.push(object.clone()),
+            }
+        }
+        for pack in touched {
+            super::loose::freshen(&pack.pack_path);
+        }
+        self.write_pack_with(&fresh, &self.options.clone())?;
+        Ok(())
+    }
+
+    fn ids(&self) -> Result<Vec<ObjectId>, StoreError> {
+        self.refresh()?;
+        let mut seen = HashSet::new();
+        Ok(self
+            .packs()
+            .iter()
+            .flat_map(|pack| pack.ids().collect::<Vec<_>>())
+            .filter(|id| seen.insert(*id))
+            .collect())
+    }
+
+    fn ids_with_prefix(&self, prefix: &HexPrefix) -> Result<Vec<ObjectId>, StoreError> {
+        self.refresh()?;
+        let mut found: Vec<ObjectId> = self.packs().iter().flat_map(|pack| pack.ids_with_prefix(prefix)).collect();
+        found.sort();
+        found.dedup();
+        Ok(found)
+    }
+}
