@@ -11,9 +11,9 @@ mod read;
 mod resolve;
 
 pub use capture::{AppendSummary, CommitOptions, CommitOutcome};
-pub use fsck::{FsckReport, Problem};
+pub use fsck::{FsckReport, Problem, Severity};
 pub use gc::{GcOptions, GcReport};
-pub use history::{build_commit, read_run_events, CommitInput};
+pub use history::{BuiltCommit, CommitInput, build_commit, event_id_at, read_commit, read_event, read_run_events, run_segments};
 pub use read::{RunSummary, ShownEvent};
 pub use resolve::Resolved;
 

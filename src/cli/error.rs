@@ -1,0 +1,104 @@
+//! The command line's one error type: what failed, a hint for what to do, and a documented exit code.
+
+use hive::RepoError;
+use hive::journal::JournalError;
+use hive::refs::RefError;
+use hive::store::StoreError;
+
+/// Exit codes (docs/CLI.md).
+pub mod code {
+    /// A check found problems (`fsck`).
+    pub const CHECK_FAILED: u8 = 1;
+    /// The command line is wrong.
+    pub const USAGE: u8 = 2;
+    /// Input data is wrong: a malformed event, a bad name.
+    pub const BAD_INPUT: u8 = 3;
+    /// Something named does not exist: repository, run, object, event.
+    pub const NOT_FOUND: u8 = 4;
+    /// Another process is in the way, or a prefix is ambiguous: try again or be more precise.
+    pub const CONFLICT: u8 = 5;
+    /// The repository is damaged.
+    pub const CORRUPT: u8 = 6;
+    /// The system refused: permissions, disk full.
+    pub const SYSTEM: u8 = 7;
+}
+
+/// A failure as the user sees it.
+#[derive(Debug)]
+pub struct CliError {
+    /// One line saying what was wrong; empty to exit silently.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// The exit code.
+    pub code: u8,
+}
+
+impl CliError {
+    /// An error with a hint.
+    pub fn new(code: u8, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        CliError { message: message.into(), hint: Some(hint.into()), code }
+    }
+
+    /// Stdout was closed early (`hive log | head`): exit quietly.
+    pub fn broken_pipe() -> Self {
+        CliError { message: String::new(), hint: None, code: 0 }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(error: std::io::Error) -> Self {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            return CliError::broken_pipe();
+        }
+        CliError::new(code::SYSTEM, format!("cannot write output: {error}"), "check that the output is writable")
+    }
+}
+
+impl From<RepoError> for CliError {
+    fn from(error: RepoError) -> Self {
+        let message = error.to_string();
+        let (code, hint): (u8, String) = match &error {
+            RepoError::NotARepository { .. } => (code::NOT_FOUND, "run `hive init` in your project, or `cd` into one that has a .hive directory".into()),
+            RepoError::UnsupportedFormat { .. } => (code::CORRUPT, "upgrade hive to read this repository".into()),
+            RepoError::Config(_) => (code::BAD_INPUT, "fix the file named above; it is TOML".into()),
+            RepoError::BadEvent { .. } => (code::BAD_INPUT, "fix that line and run the command again; nothing was staged (docs/EVENTS.md describes each kind)".into()),
+            RepoError::BadName(_) => (code::BAD_INPUT, "choose a name like fix-login or team/fix-login-2".into()),
+            RepoError::UnknownRun(_) => (code::NOT_FOUND, "`hive runs` lists the runs".into()),
+            RepoError::UnknownRevision(_) => (code::NOT_FOUND, "give a run name, RUN@SEQ, RUN~N, or 4 or more hex digits of an object id; `hive runs` lists runs".into()),
+            RepoError::Ambiguous { candidates, .. } => (
+                code::CONFLICT,
+                format!(
+                    "give more digits; candidates: {}",
+                    candidates.iter().take(5).map(|id| id.short(16)).collect::<Vec<_>>().join(", ")
+                ),
+            ),
+            RepoError::NoSuchEvent { run, .. } => (code::NOT_FOUND, format!("`hive show {run}` lists its events")),
+            RepoError::MissingObject(_) | RepoError::Decode { .. } | RepoError::Payload(_) => {
+                (code::CORRUPT, "run `hive fsck` for a full report".into())
+            }
+            RepoError::StagedGap { run, .. } => (code::CORRUPT, format!("run `hive fsck`; the staged events of '{run}' are in .hive/journal")),
+            RepoError::GcRunning => (code::CONFLICT, "wait for the other gc to finish".into()),
+            RepoError::Ref(RefError::Locked { lock, .. }) => (
+                code::CONFLICT,
+                format!("another hive process is updating it; try again (the lock is {})", lock.display()),
+            ),
+            RepoError::Ref(RefError::Stale { .. }) => (code::CONFLICT, "another process changed it; run the command again".into()),
+            RepoError::Ref(RefError::Corrupt { .. }) => (code::CORRUPT, "run `hive fsck`; `hive log` of the run shows its history".into()),
+            RepoError::Journal(JournalError::Locked { .. }) => (code::CONFLICT, "another hive process is using the journal; try again".into()),
+            RepoError::Journal(JournalError::Corrupt { .. }) => (code::CORRUPT, "run `hive fsck` for a full report".into()),
+            RepoError::Store(StoreError::Corrupt { .. }) => (code::CORRUPT, "run `hive fsck` for a full report".into()),
+            RepoError::Store(StoreError::TooLarge { .. }) => (code::BAD_INPUT, "split the payload; objects over 2 GiB are not stored".into()),
+            RepoError::Store(StoreError::Io(_)) | RepoError::Ref(RefError::Io(_)) | RepoError::Journal(JournalError::Io(_)) | RepoError::Io(_) => {
+                (code::SYSTEM, "check permissions and free space of the path above".into())
+            }
+        };
+        CliError { message, hint: Some(hint), code }
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(error: StoreError) -> Self {
+        CliError::from(RepoError::from(error))
+    }
+}

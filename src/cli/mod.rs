@@ -1,0 +1,123 @@
+//! The command line: parsing, dispatch, output and errors. Each command is one file.
+
+mod append;
+mod cat_file;
+mod commit;
+mod error;
+mod fsck;
+mod gc;
+mod init;
+mod log;
+mod output;
+mod rev_parse;
+mod runs;
+mod show;
+
+use clap::{Parser, Subcommand};
+use error::{CliError, code};
+use hive::Repository;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// git for AI-agent sessions: capture runs as typed events, store them content-addressed, and
+/// review, compare and share them like code.
+#[derive(Debug, Parser)]
+#[command(name = "hive", version, max_term_width = 100)]
+#[command(after_help = "Start here:\n  hive init\n  hive append --run first session.jsonl\n  hive commit\n  hive runs\n\n\
+Environment: HIVE_DIR (repository to use), HIVE_RUN (default run), HIVE_AUTHOR (\"Name <email>\"),\n\
+HIVE_TIMESTAMP (fixed time, RFC 3339 or Unix seconds), HIVE_LOCK_TIMEOUT_MS, NO_COLOR.\n\
+Exit codes: 0 ok, 1 check failed, 2 usage, 3 bad input, 4 not found, 5 conflict, 6 damaged repository, 7 system error.")]
+struct Cli {
+    /// Run as if hive was started in this directory.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    directory: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Init(init::Args),
+    Append(append::Args),
+    Commit(commit::Args),
+    Runs(runs::Args),
+    Log(log::Args),
+    Show(show::Args),
+    CatFile(cat_file::Args),
+    RevParse(rev_parse::Args),
+    Fsck(fsck::Args),
+    Gc(gc::Args),
+}
+
+/// Where the command runs.
+pub struct Context {
+    /// The working directory.
+    pub cwd: PathBuf,
+}
+
+impl Context {
+    /// The repository: `HIVE_DIR` if set, else the nearest one at or above the working directory.
+    pub fn repo(&self) -> Result<Repository, CliError> {
+        if let Some(dir) = std::env::var_os("HIVE_DIR").filter(|dir| !dir.is_empty()) {
+            let dir = self.cwd.join(dir);
+            let dir = if dir.join("config").is_file() { dir } else { dir.join(hive::repo::HIVE_DIR) };
+            return Ok(Repository::open(&dir)?);
+        }
+        Ok(Repository::discover(&self.cwd)?)
+    }
+}
+
+/// Parses the command line, runs the command, and turns failures into messages and exit codes.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(match error.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => code::USAGE,
+            });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            if !error.message.is_empty() {
+                let mut stderr = std::io::stderr().lock();
+                let _ = writeln!(stderr, "error: {}", error.message);
+                if let Some(hint) = &error.hint {
+                    let _ = writeln!(stderr, "hint: {hint}");
+                }
+            }
+            ExitCode::from(error.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, CliError> {
+    let current = std::env::current_dir().map_err(|error| {
+        CliError::new(code::SYSTEM, format!("cannot read the working directory: {error}"), "cd into an existing directory")
+    })?;
+    let cwd = match cli.directory {
+        Some(dir) => current.join(dir),
+        None => current,
+    };
+    if !cwd.is_dir() {
+        return Err(CliError::new(code::NOT_FOUND, format!("{} is not a directory", cwd.display()), "give -C an existing directory"));
+    }
+    let context = Context { cwd };
+    match cli.command {
+        Command::Init(args) => init::run(args, &context),
+        Command::Append(args) => append::run(args, &context),
+        Command::Commit(args) => commit::run(args, &context),
+        Command::Runs(args) => runs::run(args, &context),
+        Command::Log(args) => log::run(args, &context),
+        Command::Show(args) => show::run(args, &context),
+        Command::CatFile(args) => cat_file::run(args, &context),
+        Command::RevParse(args) => rev_parse::run(args, &context),
+        Command::Fsck(args) => fsck::run(args, &context),
+        Command::Gc(args) => gc::run(args, &context),
+    }
+}

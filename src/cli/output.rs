@@ -1,0 +1,114 @@
+//! Writing data to stdout: text lines or JSON, stopping quietly when the reader goes away.
+
+use super::error::CliError;
+use serde_json::Value;
+use std::io::{BufWriter, StdoutLock, Write};
+
+/// Buffered stdout.
+pub struct Output {
+    out: BufWriter<StdoutLock<'static>>,
+}
+
+impl Output {
+    /// Locks stdout.
+    pub fn new() -> Self {
+        Output { out: BufWriter::new(std::io::stdout().lock()) }
+    }
+
+    /// Writes one line.
+    pub fn line(&mut self, text: impl AsRef<str>) -> Result<(), CliError> {
+        self.out.write_all(text.as_ref().as_bytes())?;
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
+
+    /// Writes raw bytes.
+    pub fn bytes(&mut self, bytes: &[u8]) -> Result<(), CliError> {
+        self.out.write_all(bytes)?;
+        Ok(())
+    }
+
+    /// Writes a value as one line of JSON.
+    pub fn json(&mut self, value: &Value) -> Result<(), CliError> {
+        serde_json::to_writer(&mut self.out, value).map_err(std::io::Error::from)?;
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
+
+    /// Writes a value as indented JSON.
+    pub fn json_pretty(&mut self, value: &Value) -> Result<(), CliError> {
+        serde_json::to_writer_pretty(&mut self.out, value).map_err(std::io::Error::from)?;
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
+
+    /// Flushes; call before returning.
+    pub fn finish(mut self) -> Result<(), CliError> {
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// A note for the person at the terminal, on stderr.
+pub fn note(text: impl AsRef<str>) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", text.as_ref());
+}
+
+/// Short display form of an id.
+pub fn short(id: &hive::ObjectId) -> String {
+    id.short(12)
+}
+
+/// The documented JSON form of a commit (docs/JSON.md, "commit").
+pub fn commit_json(id: &hive::ObjectId, commit: &hive::object::Commit) -> Value {
+    let mut value = serde_json::to_value(commit).expect("a commit serializes");
+    value["id"] = Value::from(id.to_hex());
+    value
+}
+
+/// The documented JSON form of any object (docs/JSON.md, "object").
+pub fn object_json(raw: &hive::object::RawObject) -> Value {
+    use hive::ObjectKind;
+    use hive::object::{Chunks, Commit, EventList, Tree, decode_event_json};
+    let decoded: Result<Value, String> = match raw.kind {
+        ObjectKind::Blob => Ok(match std::str::from_utf8(&raw.body) {
+            Ok(text) => serde_json::json!({"text": text}),
+            Err(_) => serde_json::json!({"hex": raw.body.iter().map(|byte| format!("{byte:02x}")).collect::<String>()}),
+        }),
+        ObjectKind::Event => decode_event_json(raw).map(Value::Object).map_err(|error| error.to_string()),
+        ObjectKind::EventList => EventList::decode(raw)
+            .map(|list| serde_json::json!({"first_seq": list.first_seq, "events": list.events.iter().map(|id| id.to_hex()).collect::<Vec<_>>()}))
+            .map_err(|error| error.to_string()),
+        ObjectKind::Tree => Tree::decode(raw)
+            .map(|tree| {
+                serde_json::json!({"entries": tree.entries.iter().map(|entry| serde_json::json!({
+                    "name": entry.name,
+                    "kind": match entry.kind { hive::object::EntryKind::Blob => "blob", hive::object::EntryKind::Tree => "tree" },
+                    "id": entry.id.to_hex(),
+                })).collect::<Vec<_>>()})
+            })
+            .map_err(|error| error.to_string()),
+        ObjectKind::Commit => Commit::decode(raw).map(|commit| serde_json::to_value(commit).expect("a commit serializes")).map_err(|error| error.to_string()),
+        ObjectKind::Chunks => Chunks::decode(raw)
+            .map(|chunks| {
+                serde_json::json!({"total": chunks.total, "chunks": chunks.chunks.iter().map(|(size, id)| serde_json::json!({"size": size, "id": id.to_hex()})).collect::<Vec<_>>()})
+            })
+            .map_err(|error| error.to_string()),
+    };
+    decoded.unwrap_or_else(|error| serde_json::json!({"error": error}))
+}
+
+/// A byte count for people: 512 B, 3.4 KB, 12.0 MB.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
