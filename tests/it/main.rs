@@ -1,0 +1,11 @@
+//! hive's integration tests, in one binary.
+
+mod cli;
+mod concurrency;
+mod conformance;
+mod crash;
+mod golden;
+mod history;
+mod real_data;
+mod tour;
+mod util;
