@@ -31,7 +31,7 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 bad input, 4 not found, 5 conflict,
 struct Cli {
     /// Run as if hive was started in this directory.
     #[arg(short = 'C', global = true, value_name = "DIR")]
-    directory: Option<PathBuf>,
+    chdir: Option<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -100,7 +100,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
     let current = std::env::current_dir().map_err(|error| {
         CliError::new(code::SYSTEM, format!("cannot read the working directory: {error}"), "cd into an existing directory")
     })?;
-    let cwd = match cli.directory {
+    let cwd = match cli.chdir {
         Some(dir) => current.join(dir),
         None => current,
     };

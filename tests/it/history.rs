@@ -1,0 +1,217 @@
+//! Run logic against the in-memory store: commits, event recovery, state trees, payload blobs and chunks.
+
+use hive::id::ObjectKind;
+use hive::object::{Chunks, Commit, EventList};
+use hive::payload;
+use hive::repo::{CommitInput, build_commit, event_id_at, read_run_events};
+use hive::store::{MemoryStore, ObjectStore};
+use hive::time::Timestamp;
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+fn events(first_seq: u64, values: Vec<Value>) -> Vec<Map<String, Value>> {
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(offset, value)| {
+            let mut map = value.as_object().unwrap().clone();
+            map.insert("seq".into(), json!(first_seq + offset as u64));
+            map.entry("ts").or_insert(json!(format!("2026-01-01T00:00:{:02}Z", (first_seq + offset as u64) % 60)));
+            map
+        })
+        .collect()
+}
+
+fn input<'a>(run: &'a str, parent: Option<(hive::ObjectId, &'a Commit)>, events: Vec<Map<String, Value>>) -> CommitInput<'a> {
+    CommitInput {
+        run,
+        parent,
+        events,
+        author: "A <a@example.com>".into(),
+        time: Timestamp(1_700_000_000_000),
+        message: String::new(),
+        threshold: 64,
+        workspace: None,
+        code: None,
+    }
+}
+
+fn commit_into(store: &MemoryStore, run: &str, parent: Option<(hive::ObjectId, &Commit)>, batch: Vec<Map<String, Value>>) -> (hive::ObjectId, Commit) {
+    let built = build_commit(store, input(run, parent, batch)).unwrap();
+    store.write_batch(&built.objects).unwrap();
+    (built.id, built.commit)
+}
+
+#[test]
+fn appending_n_events_writes_o_n_objects_and_history_is_recoverable() {
+    let store = MemoryStore::new();
+    let first = events(0, (0..50).map(|index| json!({"kind": "user_message", "text": format!("message {index}")})).collect());
+    let (head, commit) = commit_into(&store, "r", None, first.clone());
+    assert_eq!(commit.run.events, 50);
+    let before = store.len();
+    let second = events(50, (0..10).map(|index| json!({"kind": "reasoning", "text": format!("thought {index}")})).collect());
+    let built = build_commit(&store, input("r", Some((head, &commit)), second.clone())).unwrap();
+    // 10 events + 1 event list + 1 commit, whatever the run's length.
+    assert_eq!(built.objects.len(), 12);
+    store.write_batch(&built.objects).unwrap();
+    assert_eq!(store.len(), before + 12);
+    let all = read_run_events(&store, built.id).unwrap();
+    assert_eq!(all.len(), 60);
+    for (seq, (_, event)) in all.iter().enumerate() {
+        assert_eq!(event["seq"], json!(seq));
+    }
+    assert_eq!(all[55].1, second[5]);
+    assert_eq!(event_id_at(&store, built.id, 3).unwrap(), Some(all[3].0));
+    assert_eq!(event_id_at(&store, built.id, 60).unwrap(), None);
+}
+
+#[test]
+fn run_metadata_sums_usage_and_tracks_status() {
+    let store = MemoryStore::new();
+    let batch = events(
+        0,
+        vec![
+            json!({"kind": "session_start", "agent": "codex", "model": "m1", "session_id": "abc", "ts": "2026-01-01T00:00:00Z"}),
+            json!({"kind": "assistant_message", "text": "a", "model": "m2", "usage": {"input_tokens": 10, "output_tokens": 1, "cost_usd": 0.25}, "ts": "2026-01-01T00:00:10Z"}),
+            json!({"kind": "assistant_message", "text": "b", "usage": {"input_tokens": 5, "output_tokens": 2, "cache_read_tokens": 3, "cost_usd": 0.5}, "ts": "2026-01-01T00:01:00Z"}),
+        ],
+    );
+    let (head, commit) = commit_into(&store, "r", None, batch);
+    let meta = &commit.run;
+    assert_eq!((meta.agent.as_deref(), meta.model.as_deref(), meta.session_id.as_deref()), (Some("codex"), Some("m2"), Some("abc")));
+    assert_eq!((meta.tokens.input, meta.tokens.output, meta.tokens.cache_read), (15, 3, 3));
+    assert_eq!(meta.cost_usd, Some(0.75));
+    assert_eq!(meta.duration_ms, Some(60_000));
+    assert_eq!(meta.status.as_deref(), Some("running"));
+    let end = events(3, vec![json!({"kind": "session_end", "status": "failure", "ts": "2026-01-01T00:02:00Z"})]);
+    let (_, commit) = commit_into(&store, "r", Some((head, &commit)), end);
+    assert_eq!(commit.run.status.as_deref(), Some("failure"));
+    assert_eq!(commit.run.duration_ms, Some(120_000));
+    assert_eq!(commit.run.tokens.input, 15);
+}
+
+#[test]
+fn state_updates_build_a_tree_and_null_deletes() {
+    let store = MemoryStore::new();
+    let batch = events(
+        0,
+        vec![
+            json!({"kind": "state_update", "key": "b", "value": 1}),
+            json!({"kind": "state_update", "key": "a", "value": {"x": true}}),
+        ],
+    );
+    let (head, commit) = commit_into(&store, "r", None, batch);
+    let tree = hive::object::Tree::decode(&store.read(&commit.tree.unwrap()).unwrap().unwrap()).unwrap();
+    assert_eq!(tree.entries.iter().map(|entry| entry.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    // A commit without state updates keeps the tree.
+    let (head2, commit2) = commit_into(&store, "r", Some((head, &commit)), events(2, vec![json!({"kind": "reasoning", "text": "t"})]));
+    assert_eq!(commit2.tree, commit.tree);
+    let (_, commit3) = commit_into(&store, "r", Some((head2, &commit2)), events(3, vec![json!({"kind": "state_update", "key": "a", "value": null})]));
+    let tree = hive::object::Tree::decode(&store.read(&commit3.tree.unwrap()).unwrap().unwrap()).unwrap();
+    assert_eq!(tree.entries.len(), 1);
+}
+
+#[test]
+fn a_gap_in_seqs_is_refused() {
+    let store = MemoryStore::new();
+    let batch = events(1, vec![json!({"kind": "reasoning", "text": "t"})]);
+    assert!(matches!(build_commit(&store, input("r", None, batch)), Err(hive::RepoError::StagedGap { .. })));
+}
+
+#[test]
+fn large_fields_become_blobs_and_resolve() {
+    let store = MemoryStore::new();
+    let big = "x".repeat(200);
+    let batch = events(
+        0,
+        vec![json!({"kind": "tool_call", "call_id": "c", "tool": "Write", "input": {"path": "a", "content": big, "list": [big, "small"]}, "attrs": {"note": big}})],
+    );
+    let (head, _) = commit_into(&store, "r", None, batch.clone());
+    let stored_event_id = event_id_at(&store, head, 0).unwrap().unwrap();
+    let stored = hive::repo::read_event(&store, stored_event_id).unwrap();
+    let refs = payload::refs_of(&stored).unwrap();
+    let paths: Vec<&str> = refs.iter().map(|reference| reference.path.as_str()).collect();
+    assert_eq!(paths, ["/attrs/note", "/input/content", "/input/list/0"]);
+    assert_eq!(stored["input"]["path"], "a");
+    assert_eq!(stored["input"]["content"], Value::Null);
+    // The same payload is stored once.
+    assert_eq!(refs[0].blob, refs[1].blob);
+    let all = read_run_events(&store, head).unwrap();
+    assert_eq!(all[0].1, batch[0]);
+}
+
+#[test]
+fn payloads_over_a_mebibyte_are_chunked_and_near_copies_share_chunks() {
+    let store = MemoryStore::new();
+    let mut state = 42u64;
+    let text: String = (0..3_000_000)
+        .map(|_| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (b'a' + ((state >> 33) % 26) as u8) as char
+        })
+        .collect();
+    let mut edited = text.clone();
+    edited.replace_range(1_500_000..1_500_010, "EDITED-HERE");
+    let batch = events(
+        0,
+        vec![
+            json!({"kind": "tool_result", "call_id": "a", "output": text}),
+            json!({"kind": "tool_result", "call_id": "b", "output": edited}),
+        ],
+    );
+    let (head, _) = commit_into(&store, "r", None, batch.clone());
+    let first = hive::repo::read_event(&store, event_id_at(&store, head, 0).unwrap().unwrap()).unwrap();
+    let second = hive::repo::read_event(&store, event_id_at(&store, head, 1).unwrap().unwrap()).unwrap();
+    let chunks_of = |event: &Map<String, Value>| {
+        let reference = &payload::refs_of(event).unwrap()[0];
+        let raw = store.read(&reference.blob).unwrap().unwrap();
+        assert_eq!(raw.kind, ObjectKind::Chunks);
+        Chunks::decode(&raw).unwrap().chunks.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+    };
+    let (a, b) = (chunks_of(&first), chunks_of(&second));
+    assert!(a.len() >= 4, "3 MB splits into several chunks");
+    let shared = a.iter().filter(|id| b.contains(id)).count();
+    assert!(shared + 2 >= a.len(), "all but the edited chunks are shared: {shared} of {}", a.len());
+    let all = read_run_events(&store, head).unwrap();
+    assert_eq!(all[0].1, batch[0]);
+    assert_eq!(all[1].1, batch[1]);
+}
+
+#[test]
+fn event_list_segments_chain() {
+    let store = MemoryStore::new();
+    let (head, commit) = commit_into(&store, "r", None, events(0, vec![json!({"kind": "reasoning", "text": "a"})]));
+    let (head2, _) = commit_into(&store, "r", Some((head, &commit)), events(1, vec![json!({"kind": "reasoning", "text": "b"})]));
+    let segments = hive::repo::run_segments(&store, head2).unwrap();
+    assert_eq!(segments.iter().map(|segment: &EventList| segment.first_seq).collect::<Vec<_>>(), [0, 1]);
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        "[a-z~/ é\"\\\\]{0,120}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 40, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z~/]{1,6}", inner, 0..6).prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    #[test]
+    fn externalize_then_resolve_is_identity(data in json_value(), threshold in 8usize..200) {
+        let mut event = json!({"kind": "custom", "name": "n", "seq": 0, "data": data}).as_object().unwrap().clone();
+        let original = event.clone();
+        let mut objects = Vec::new();
+        payload::externalize(&mut event, threshold, &mut objects);
+        let store = MemoryStore::new();
+        store.write_batch(&objects).unwrap();
+        payload::resolve(&mut event, &store).unwrap();
+        prop_assert_eq!(event, original);
+    }
+}
