@@ -147,13 +147,15 @@ impl Repository {
         let author = self.author(&cwd);
         let time = Timestamp::now().map_err(|error| RepoError::BadEvent { line: 0, message: format!("HIVE_TIMESTAMP: {error}") })?;
         for _ in 0..MAX_ATTEMPTS {
+            // The journal first, then the head: a concurrent commit removes from the journal only events that its
+            // head already holds, so a head read after the journal never misses staged events.
+            let scan = self.journal.read(run)?;
             let head = self.refs.read(&name)?;
             let parent = match head {
                 Some(id) => Some((id, history::read_commit(&self.odb, id)?)),
                 None => None,
             };
             let committed = parent.as_ref().map(|(_, commit)| commit.run.events).unwrap_or(0);
-            let scan = self.journal.read(run)?;
             let staged: Vec<Map<String, Value>> =
                 scan.events.iter().filter(|staged| staged.seq >= committed).map(|staged| staged.event.clone()).collect();
             if staged.is_empty() {
