@@ -87,7 +87,9 @@ pub fn encoded_len(value: &Value) -> usize {
         Value::Bool(false) => 5,
         Value::Number(number) => number.to_string().len(),
         Value::String(text) => string_len(text),
-        Value::Array(items) => 2 + items.len().saturating_sub(1) + items.iter().map(encoded_len).sum::<usize>(),
+        Value::Array(items) => {
+            2 + items.len().saturating_sub(1) + items.iter().map(encoded_len).sum::<usize>()
+        }
         Value::Object(map) => {
             2 + map.len().saturating_sub(1)
                 + map
@@ -118,7 +120,10 @@ mod tests {
     fn sorts_keys_and_drops_whitespace() {
         let value = json!({"b": 1, "a": [true, null, "x"], "é": 1.5, "A": {"z": 0, "y": -2}});
         let text = String::from_utf8(to_vec(&value)).unwrap();
-        assert_eq!(text, r#"{"A":{"y":-2,"z":0},"a":[true,null,"x"],"b":1,"é":1.5}"#);
+        assert_eq!(
+            text,
+            r#"{"A":{"y":-2,"z":0},"a":[true,null,"x"],"b":1,"é":1.5}"#
+        );
         assert_eq!(encoded_len(&value), text.len());
     }
 

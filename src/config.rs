@@ -45,7 +45,9 @@ pub struct CoreConfig {
 
 impl Default for CoreConfig {
     fn default() -> Self {
-        CoreConfig { format: FORMAT_VERSION }
+        CoreConfig {
+            format: FORMAT_VERSION,
+        }
     }
 }
 

@@ -353,7 +353,11 @@ impl Fields {
     fn text(&mut self, field: &'static str) -> Result<Value, EventError> {
         match self.required_any(field)? {
             value @ (Value::String(_) | Value::Array(_)) => Ok(value),
-            other => Err(Self::invalid(field, "a string or an array of content parts", &other)),
+            other => Err(Self::invalid(
+                field,
+                "a string or an array of content parts",
+                &other,
+            )),
         }
     }
 }
@@ -446,13 +450,23 @@ impl Event {
     pub fn summary(&self, width: usize) -> String {
         let text = match &self.body {
             EventBody::SessionStart { agent, model, .. } => {
-                format!("{} {}", agent.as_deref().unwrap_or("agent"), model.as_deref().unwrap_or(""))
+                format!(
+                    "{} {}",
+                    agent.as_deref().unwrap_or("agent"),
+                    model.as_deref().unwrap_or("")
+                )
             }
             EventBody::UserMessage { text } | EventBody::Reasoning { text } => plain_text(text),
             EventBody::AssistantMessage { text, .. } => plain_text(text),
             EventBody::ToolCall { tool, input, .. } => format!("{tool} {}", compact(input)),
-            EventBody::ToolResult { output, is_error, .. } => {
-                format!("{}{}", if *is_error { "error: " } else { "" }, plain_text(output))
+            EventBody::ToolResult {
+                output, is_error, ..
+            } => {
+                format!(
+                    "{}{}",
+                    if *is_error { "error: " } else { "" },
+                    plain_text(output)
+                )
             }
             EventBody::FileOp { op, path, .. } => format!("{} {path}", op.name()),
             EventBody::Error { message, .. } => message.clone(),
@@ -461,7 +475,10 @@ impl Event {
             EventBody::SessionEnd { status, .. } => status.clone().unwrap_or_default(),
             EventBody::Custom { name, .. } => name.clone(),
         };
-        truncate(&text.split_whitespace().collect::<Vec<_>>().join(" "), width)
+        truncate(
+            &text.split_whitespace().collect::<Vec<_>>().join(" "),
+            width,
+        )
     }
 }
 
@@ -543,7 +560,9 @@ fn parse_body(kind: EventKind, fields: &mut Fields) -> Result<EventBody, EventEr
                 Some(other) => return Err(Fields::invalid("code", "an object", &other)),
             },
         },
-        EventKind::UserMessage => EventBody::UserMessage { text: fields.text("text")? },
+        EventKind::UserMessage => EventBody::UserMessage {
+            text: fields.text("text")?,
+        },
         EventKind::AssistantMessage => EventBody::AssistantMessage {
             text: fields.text("text")?,
             model: fields.string("model")?,
@@ -557,7 +576,9 @@ fn parse_body(kind: EventKind, fields: &mut Fields) -> Result<EventBody, EventEr
                 }
             },
         },
-        EventKind::Reasoning => EventBody::Reasoning { text: fields.text("text")? },
+        EventKind::Reasoning => EventBody::Reasoning {
+            text: fields.text("text")?,
+        },
         EventKind::ToolCall => EventBody::ToolCall {
             call_id: fields.required_string("call_id")?,
             tool: fields.required_string("tool")?,
@@ -622,7 +643,13 @@ fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
 fn write_body(body: &EventBody, map: &mut Map<String, Value>) {
     let text = |value: &Option<String>| value.clone().map(Value::String);
     match body {
-        EventBody::SessionStart { agent, model, cwd, session_id, code } => {
+        EventBody::SessionStart {
+            agent,
+            model,
+            cwd,
+            session_id,
+            code,
+        } => {
             put(map, "agent", text(agent));
             put(map, "model", text(model));
             put(map, "cwd", text(cwd));
@@ -632,25 +659,43 @@ fn write_body(body: &EventBody, map: &mut Map<String, Value>) {
         EventBody::UserMessage { text } | EventBody::Reasoning { text } => {
             map.insert("text".into(), text.clone());
         }
-        EventBody::AssistantMessage { text: body_text, model, usage } => {
+        EventBody::AssistantMessage {
+            text: body_text,
+            model,
+            usage,
+        } => {
             map.insert("text".into(), body_text.clone());
             put(map, "model", text(model));
             if !map.contains_key("usage") {
                 put(map, "usage", usage.as_ref().map(usage_to_value));
             }
         }
-        EventBody::ToolCall { call_id, tool, input } => {
+        EventBody::ToolCall {
+            call_id,
+            tool,
+            input,
+        } => {
             map.insert("call_id".into(), call_id.clone().into());
             map.insert("tool".into(), tool.clone().into());
             map.insert("input".into(), input.clone());
         }
-        EventBody::ToolResult { call_id, output, is_error, duration_ms } => {
+        EventBody::ToolResult {
+            call_id,
+            output,
+            is_error,
+            duration_ms,
+        } => {
             map.insert("call_id".into(), call_id.clone().into());
             map.insert("output".into(), output.clone());
             map.insert("is_error".into(), (*is_error).into());
             put(map, "duration_ms", duration_ms.map(Value::from));
         }
-        EventBody::FileOp { op, path, before, after } => {
+        EventBody::FileOp {
+            op,
+            path,
+            before,
+            after,
+        } => {
             map.insert("op".into(), op.name().into());
             map.insert("path".into(), path.clone().into());
             put(map, "before", before.clone());
@@ -717,10 +762,22 @@ mod tests {
             (json!([1]), "an event is a JSON object, not an array"),
             (json!({"text": "x"}), "missing \"kind\""),
             (json!({"kind": "nope"}), "unknown kind \"nope\""),
-            (json!({"kind": "tool_call", "tool": "x"}), "tool_call needs the field \"call_id\""),
-            (json!({"kind": "tool_result", "call_id": "c", "output": 1, "is_error": "no"}), "field \"is_error\" must be true or false, not a string"),
-            (json!({"kind": "user_message", "text": "x", "ts": "later"}), "field \"ts\" 'later' is not an RFC 3339"),
-            (json!({"kind": "user_message", "text": "x", "$refs": []}), "reserved"),
+            (
+                json!({"kind": "tool_call", "tool": "x"}),
+                "tool_call needs the field \"call_id\"",
+            ),
+            (
+                json!({"kind": "tool_result", "call_id": "c", "output": 1, "is_error": "no"}),
+                "field \"is_error\" must be true or false, not a string",
+            ),
+            (
+                json!({"kind": "user_message", "text": "x", "ts": "later"}),
+                "field \"ts\" 'later' is not an RFC 3339",
+            ),
+            (
+                json!({"kind": "user_message", "text": "x", "$refs": []}),
+                "reserved",
+            ),
         ];
         for (input, message) in cases {
             let error = Event::from_json(input).unwrap_err().to_string();

@@ -119,7 +119,9 @@ pub fn lock_file(path: &Path, timeout: Duration) -> Result<LockedFile, LockError
             Ok(()) => {
                 let locked = file.metadata().context("inspect", path)?;
                 match fs::metadata(path) {
-                    Ok(current) if current.ino() == locked.ino() && current.dev() == locked.dev() => {
+                    Ok(current)
+                        if current.ino() == locked.ino() && current.dev() == locked.dev() =>
+                    {
                         return Ok(LockedFile {
                             file,
                             path: path.to_path_buf(),

@@ -297,10 +297,7 @@ mod tests {
     fn hex_round_trip() {
         let id = ObjectId::hash(ObjectKind::Blob, b"hello");
         assert_eq!(ObjectId::from_hex(&id.to_hex()).unwrap(), id);
-        assert_eq!(
-            ObjectId::from_hex(&id.to_hex().to_uppercase()).unwrap(),
-            id
-        );
+        assert_eq!(ObjectId::from_hex(&id.to_hex().to_uppercase()).unwrap(), id);
     }
 
     #[test]
@@ -324,7 +321,10 @@ mod tests {
     fn header_round_trip() {
         let mut bytes = header(ObjectKind::Tree, 3).to_vec();
         bytes.extend_from_slice(b"abc");
-        assert_eq!(parse_header(&bytes).unwrap(), (ObjectKind::Tree, &b"abc"[..]));
+        assert_eq!(
+            parse_header(&bytes).unwrap(),
+            (ObjectKind::Tree, &b"abc"[..])
+        );
         bytes.push(0);
         assert!(matches!(
             parse_header(&bytes),

@@ -125,7 +125,12 @@ impl Journal {
     ) -> Result<AppendOutcome, JournalError> {
         let mut locked = self.lock(run)?;
         let scan = scan_file(&mut locked.file, &locked.path)?;
-        let next = scan.events.last().map(|staged| staged.seq + 1).unwrap_or(0).max(committed()?);
+        let next = scan
+            .events
+            .last()
+            .map(|staged| staged.seq + 1)
+            .unwrap_or(0)
+            .max(committed()?);
         let mut buffer = Vec::new();
         if scan.valid_len < MAGIC.len() as u64 {
             buffer.extend_from_slice(MAGIC);
@@ -138,12 +143,18 @@ impl Journal {
             buffer.extend_from_slice(&blake3::hash(&payload).as_bytes()[..8]);
             buffer.extend_from_slice(&payload);
         }
-        let start = scan.valid_len.max(if buffer.starts_with(MAGIC) { 0 } else { MAGIC.len() as u64 });
+        let start = scan.valid_len.max(if buffer.starts_with(MAGIC) {
+            0
+        } else {
+            MAGIC.len() as u64
+        });
         let file = &mut locked.file;
         if scan.torn.is_some() || file.metadata().context("inspect", &locked.path)?.len() != start {
-            file.set_len(start).context("cut the torn record off", &locked.path)?;
+            file.set_len(start)
+                .context("cut the torn record off", &locked.path)?;
         }
-        file.seek(SeekFrom::Start(start)).context("seek in", &locked.path)?;
+        file.seek(SeekFrom::Start(start))
+            .context("seek in", &locked.path)?;
         file.write_all(&buffer).context("append to", &locked.path)?;
         file.sync_data().context("flush", &locked.path)?;
         Ok(AppendOutcome {
@@ -171,13 +182,18 @@ impl Journal {
         }
         let mut locked = self.lock(run)?;
         let scan = scan_file(&mut locked.file, &locked.path)?;
-        let keep: Vec<&StagedEvent> = scan.events.iter().filter(|staged| staged.seq >= committed).collect();
+        let keep: Vec<&StagedEvent> = scan
+            .events
+            .iter()
+            .filter(|staged| staged.seq >= committed)
+            .collect();
         if keep.len() == scan.events.len() {
             return Ok(());
         }
         if keep.is_empty() && scan.torn.is_none() {
             fs::remove_file(&locked.path).context("remove", &locked.path)?;
-            return fsutil::sync_dir(locked.path.parent().expect("journal has a parent")).map_err(Into::into);
+            return fsutil::sync_dir(locked.path.parent().expect("journal has a parent"))
+                .map_err(Into::into);
         }
         let mut bytes = MAGIC.to_vec();
         for staged in keep {
@@ -203,17 +219,27 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), Journal
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => return Err(IoError { operation: "list", path: dir.to_path_buf(), source }.into()),
+        Err(source) => {
+            return Err(IoError {
+                operation: "list",
+                path: dir.to_path_buf(),
+                source,
+            }
+            .into());
+        }
     };
     for entry in entries {
         let entry = entry.context("list", dir)?;
         let path = entry.path();
         if entry.file_type().context("inspect", &path)?.is_dir() {
             collect(root, &path, out)?;
-        } else if let Some(name) = path.strip_prefix(root).ok().and_then(|relative| relative.to_str()) {
-            if let Some(run) = name.strip_suffix(".jnl") {
-                out.push(run.to_string());
-            }
+        } else if let Some(run) = path
+            .strip_prefix(root)
+            .ok()
+            .and_then(|relative| relative.to_str())
+            .and_then(|name| name.strip_suffix(".jnl"))
+        {
+            out.push(run.to_string());
         }
     }
     Ok(())
@@ -232,25 +258,39 @@ pub fn scan_bytes(bytes: &[u8], path: &Path) -> Result<JournalScan, JournalError
     let mut scan = JournalScan::default();
     if bytes.len() < MAGIC.len() {
         if !bytes.is_empty() {
-            scan.torn = Some(TornTail { offset: 0, bytes: bytes.len() as u64 });
+            scan.torn = Some(TornTail {
+                offset: 0,
+                bytes: bytes.len() as u64,
+            });
         }
         return Ok(scan);
     }
     if &bytes[..MAGIC.len()] != MAGIC {
-        return Err(JournalError::Corrupt { path: path.to_path_buf(), offset: 0, reason: "not a hive staging journal".into() });
+        return Err(JournalError::Corrupt {
+            path: path.to_path_buf(),
+            offset: 0,
+            reason: "not a hive staging journal".into(),
+        });
     }
     let mut offset = MAGIC.len();
     scan.valid_len = offset as u64;
     while offset < bytes.len() {
         let rest = &bytes[offset..];
-        let torn = TornTail { offset: offset as u64, bytes: rest.len() as u64 };
+        let torn = TornTail {
+            offset: offset as u64,
+            bytes: rest.len() as u64,
+        };
         if rest.len() < RECORD_HEADER {
             scan.torn = Some(torn);
             break;
         }
         let length = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes")) as usize;
         if length > MAX_RECORD {
-            return Err(JournalError::Corrupt { path: path.to_path_buf(), offset: offset as u64, reason: format!("record length {length} is impossible") });
+            return Err(JournalError::Corrupt {
+                path: path.to_path_buf(),
+                offset: offset as u64,
+                reason: format!("record length {length} is impossible"),
+            });
         }
         if rest.len() < RECORD_HEADER + length {
             scan.torn = Some(torn);
@@ -263,18 +303,27 @@ pub fn scan_bytes(bytes: &[u8], path: &Path) -> Result<JournalScan, JournalError
                 scan.torn = Some(torn);
                 break;
             }
-            return Err(JournalError::Corrupt { path: path.to_path_buf(), offset: offset as u64, reason: "record checksum does not match".into() });
+            return Err(JournalError::Corrupt {
+                path: path.to_path_buf(),
+                offset: offset as u64,
+                reason: "record checksum does not match".into(),
+            });
         }
-        let event: Map<String, Value> = serde_json::from_slice(payload).map_err(|error| JournalError::Corrupt {
-            path: path.to_path_buf(),
-            offset: offset as u64,
-            reason: format!("record is not a JSON object: {error}"),
-        })?;
-        let seq = event.get("seq").and_then(Value::as_u64).ok_or_else(|| JournalError::Corrupt {
-            path: path.to_path_buf(),
-            offset: offset as u64,
-            reason: "record has no seq".into(),
-        })?;
+        let event: Map<String, Value> =
+            serde_json::from_slice(payload).map_err(|error| JournalError::Corrupt {
+                path: path.to_path_buf(),
+                offset: offset as u64,
+                reason: format!("record is not a JSON object: {error}"),
+            })?;
+        let seq =
+            event
+                .get("seq")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| JournalError::Corrupt {
+                    path: path.to_path_buf(),
+                    offset: offset as u64,
+                    reason: "record has no seq".into(),
+                })?;
         scan.events.push(StagedEvent { seq, event });
         offset += RECORD_HEADER + length;
         scan.valid_len = offset as u64;
@@ -288,32 +337,51 @@ mod tests {
     use serde_json::json;
 
     fn event(text: &str) -> Map<String, Value> {
-        json!({"kind": "user_message", "text": text}).as_object().unwrap().clone()
+        json!({"kind": "user_message", "text": text})
+            .as_object()
+            .unwrap()
+            .clone()
     }
 
     #[test]
     fn append_read_consume() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::new(dir.path());
-        let outcome = journal.append("r", vec![event("a"), event("b")], || Ok(0)).unwrap();
+        let outcome = journal
+            .append("r", vec![event("a"), event("b")], || Ok(0))
+            .unwrap();
         assert_eq!((outcome.first_seq, outcome.count), (0, 2));
         let outcome = journal.append("r", vec![event("c")], || Ok(0)).unwrap();
         assert_eq!(outcome.first_seq, 2);
         let scan = journal.read("r").unwrap();
-        assert_eq!(scan.events.iter().map(|staged| staged.seq).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(
+            scan.events
+                .iter()
+                .map(|staged| staged.seq)
+                .collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
         journal.consume("r", 2).unwrap();
         assert_eq!(journal.read("r").unwrap().events.len(), 1);
         journal.consume("r", 3).unwrap();
         assert!(journal.read("r").unwrap().events.is_empty());
         // Numbering continues from the committed count once the journal is empty.
-        assert_eq!(journal.append("r", vec![event("d")], || Ok(3)).unwrap().first_seq, 3);
+        assert_eq!(
+            journal
+                .append("r", vec![event("d")], || Ok(3))
+                .unwrap()
+                .first_seq,
+            3
+        );
     }
 
     #[test]
     fn torn_tail_is_reported_and_cut() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::new(dir.path());
-        journal.append("r", vec![event("a"), event("b")], || Ok(0)).unwrap();
+        journal
+            .append("r", vec![event("a"), event("b")], || Ok(0))
+            .unwrap();
         let path = journal.path_of("r");
         let full = fs::read(&path).unwrap();
         for cut in 1..30 {
@@ -334,11 +402,16 @@ mod tests {
     fn damage_in_the_middle_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::new(dir.path());
-        journal.append("r", vec![event("a"), event("b")], || Ok(0)).unwrap();
+        journal
+            .append("r", vec![event("a"), event("b")], || Ok(0))
+            .unwrap();
         let path = journal.path_of("r");
         let mut bytes = fs::read(&path).unwrap();
         bytes[MAGIC.len() + RECORD_HEADER + 2] ^= 0xff;
         fs::write(&path, &bytes).unwrap();
-        assert!(matches!(journal.read("r"), Err(JournalError::Corrupt { .. })));
+        assert!(matches!(
+            journal.read("r"),
+            Err(JournalError::Corrupt { .. })
+        ));
     }
 }

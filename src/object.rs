@@ -142,22 +142,33 @@ impl<'a> Reader<'a> {
         Ok(self.take(1)?[0])
     }
     fn u16(&mut self) -> Result<u16, DecodeError> {
-        Ok(u16::from_le_bytes(self.take(2)?.try_into().expect("2 bytes")))
+        Ok(u16::from_le_bytes(
+            self.take(2)?.try_into().expect("2 bytes"),
+        ))
     }
     fn u32(&mut self) -> Result<u32, DecodeError> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
     }
     fn u64(&mut self) -> Result<u64, DecodeError> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
     }
     fn id(&mut self) -> Result<ObjectId, DecodeError> {
-        Ok(ObjectId::from_bytes(self.take(ID_LEN)?.try_into().expect("32 bytes")))
+        Ok(ObjectId::from_bytes(
+            self.take(ID_LEN)?.try_into().expect("32 bytes"),
+        ))
     }
     fn finish(self) -> Result<(), DecodeError> {
         if self.bytes.is_empty() {
             Ok(())
         } else {
-            Err(malformed(self.kind, format!("{} trailing bytes", self.bytes.len())))
+            Err(malformed(
+                self.kind,
+                format!("{} trailing bytes", self.bytes.len()),
+            ))
         }
     }
 }
@@ -193,7 +204,10 @@ impl EventList {
         let first_seq = reader.u64()?;
         let count = reader.u32()? as usize;
         if reader.bytes.len() != count * ID_LEN {
-            return Err(malformed(raw.kind, format!("count {count} disagrees with body length")));
+            return Err(malformed(
+                raw.kind,
+                format!("count {count} disagrees with body length"),
+            ));
         }
         let events = (0..count).map(|_| reader.id()).collect::<Result<_, _>>()?;
         reader.finish()?;
@@ -314,7 +328,10 @@ impl Chunks {
         reader.finish()?;
         let sum: u64 = chunks.iter().map(|(size, _)| u64::from(*size)).sum();
         if sum != total {
-            return Err(malformed(raw.kind, format!("chunk sizes add up to {sum}, not {total}")));
+            return Err(malformed(
+                raw.kind,
+                format!("chunk sizes add up to {sum}, not {total}"),
+            ));
         }
         Ok(Chunks { total, chunks })
     }
@@ -486,7 +503,9 @@ mod id_list {
         serializer.collect_seq(ids.iter().map(ObjectId::to_hex))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<ObjectId>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<ObjectId>, D::Error> {
         let texts = Vec::<String>::deserialize(deserializer)?;
         texts
             .iter()
@@ -499,14 +518,19 @@ mod optional_id {
     use crate::id::ObjectId;
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-    pub fn serialize<S: Serializer>(id: &Option<ObjectId>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        id: &Option<ObjectId>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         match id {
             Some(id) => serializer.serialize_str(&id.to_hex()),
             None => serializer.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<ObjectId>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<ObjectId>, D::Error> {
         Option::<String>::deserialize(deserializer)?
             .map(|text| ObjectId::from_hex(&text).map_err(D::Error::custom))
             .transpose()
@@ -537,8 +561,16 @@ mod tests {
     fn tree_round_trip_sorts() {
         let tree = Tree {
             entries: vec![
-                TreeEntry { name: "b".into(), kind: EntryKind::Blob, id: some_id(1) },
-                TreeEntry { name: "a".into(), kind: EntryKind::Tree, id: some_id(2) },
+                TreeEntry {
+                    name: "b".into(),
+                    kind: EntryKind::Blob,
+                    id: some_id(1),
+                },
+                TreeEntry {
+                    name: "a".into(),
+                    kind: EntryKind::Tree,
+                    id: some_id(2),
+                },
             ],
         };
         let decoded = Tree::decode(&tree.encode()).unwrap();

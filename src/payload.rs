@@ -81,7 +81,13 @@ pub fn externalize(event: &mut Map<String, Value>, threshold: usize, out: &mut V
     }
 }
 
-fn walk(value: &mut Value, path: &mut String, threshold: usize, out: &mut Vec<HashedObject>, refs: &mut Vec<Value>) {
+fn walk(
+    value: &mut Value,
+    path: &mut String,
+    threshold: usize,
+    out: &mut Vec<HashedObject>,
+    refs: &mut Vec<Value>,
+) {
     if canonical::encoded_len(value) <= threshold {
         return;
     }
@@ -99,7 +105,13 @@ fn walk(value: &mut Value, path: &mut String, threshold: usize, out: &mut Vec<Ha
                 let length = path.len();
                 path.push('/');
                 path.push_str(&escape_pointer(&key));
-                walk(map.get_mut(&key).expect("listed key"), path, threshold, out, refs);
+                walk(
+                    map.get_mut(&key).expect("listed key"),
+                    path,
+                    threshold,
+                    out,
+                    refs,
+                );
                 path.truncate(length);
             }
         }
@@ -200,10 +212,9 @@ pub fn refs_of(event: &Map<String, Value>) -> Result<Vec<PayloadRef>, PayloadErr
                     .ok_or_else(|| PayloadError::Malformed(format!("a reference has no {name}")))
             };
             let text = |name: &str| {
-                field(name)?
-                    .as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| PayloadError::Malformed(format!("a reference's {name} is not a string")))
+                field(name)?.as_str().map(str::to_string).ok_or_else(|| {
+                    PayloadError::Malformed(format!("a reference's {name} is not a string"))
+                })
             };
             let blob = ObjectId::from_hex(&text("blob")?)
                 .map_err(|error| PayloadError::Malformed(format!("a reference's blob: {error}")))?;
@@ -218,12 +229,16 @@ pub fn refs_of(event: &Map<String, Value>) -> Result<Vec<PayloadRef>, PayloadErr
 }
 
 /// Reads a payload's bytes: a blob, or the concatenation of a chunk list's blobs.
-pub fn read_bytes(store: &dyn crate::store::ObjectStore, id: ObjectId) -> Result<Vec<u8>, PayloadError> {
+pub fn read_bytes(
+    store: &dyn crate::store::ObjectStore,
+    id: ObjectId,
+) -> Result<Vec<u8>, PayloadError> {
     let raw = store.read(&id)?.ok_or(PayloadError::Missing(id))?;
     match raw.kind {
         ObjectKind::Blob => Ok(raw.body),
         ObjectKind::Chunks => {
-            let list = Chunks::decode(&raw).map_err(|source| PayloadError::Decode { id, source })?;
+            let list =
+                Chunks::decode(&raw).map_err(|source| PayloadError::Decode { id, source })?;
             let mut bytes = Vec::with_capacity(list.total as usize);
             for (_, chunk) in list.chunks {
                 let piece = store.read(&chunk)?.ok_or(PayloadError::Missing(chunk))?;
@@ -245,7 +260,10 @@ pub fn read_bytes(store: &dyn crate::store::ObjectStore, id: ObjectId) -> Result
 }
 
 /// Puts every referenced value back into `event` and removes `$refs`.
-pub fn resolve(event: &mut Map<String, Value>, store: &dyn crate::store::ObjectStore) -> Result<(), PayloadError> {
+pub fn resolve(
+    event: &mut Map<String, Value>,
+    store: &dyn crate::store::ObjectStore,
+) -> Result<(), PayloadError> {
     let mut refs = refs_of(event)?;
     event.remove(REFS_FIELD);
     // A value moved out whole may hold places of values moved out before it: restore outer ones first.
@@ -263,8 +281,9 @@ pub fn resolve(event: &mut Map<String, Value>, store: &dyn crate::store::ObjectS
                 media_type: reference.media_type.clone(),
             })?
         };
-        let slot = pointer_slot(event, &reference.path)
-            .ok_or_else(|| PayloadError::Malformed(format!("no place {} in the event", reference.path)))?;
+        let slot = pointer_slot(event, &reference.path).ok_or_else(|| {
+            PayloadError::Malformed(format!("no place {} in the event", reference.path))
+        })?;
         *slot = value;
     }
     Ok(())

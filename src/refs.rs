@@ -28,11 +28,19 @@ pub struct RefNameError {
 /// Checks a run name (or any path-like name): 1–200 bytes of letters, digits and `. _ - + /`, with no empty,
 /// `.`-leading or `.lock`-ending part.
 pub fn check_name(name: &str) -> Result<(), RefNameError> {
-    let fail = |reason| Err(RefNameError { name: name.to_string(), reason });
+    let fail = |reason| {
+        Err(RefNameError {
+            name: name.to_string(),
+            reason,
+        })
+    };
     if name.is_empty() || name.len() > 200 {
         return fail("names have 1 to 200 characters");
     }
-    if !name.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"._-+/".contains(&byte)) {
+    if !name
+        .bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || b"._-+/".contains(&byte))
+    {
         return fail("names use only letters, digits and . _ - + /");
     }
     for part in name.split('/') {
@@ -100,7 +108,11 @@ pub struct ReflogEntry {
 #[derive(Debug, thiserror::Error)]
 pub enum RefError {
     /// The reference does not hold the value the caller expected: someone else changed it first.
-    #[error("{name} changed concurrently: expected {}, found {}", show(expected), show(found))]
+    #[error(
+        "{name} changed concurrently: expected {}, found {}",
+        show(expected),
+        show(found)
+    )]
     Stale {
         /// The reference.
         name: RefName,
@@ -131,7 +143,8 @@ pub enum RefError {
 }
 
 fn show(id: &Option<ObjectId>) -> String {
-    id.map(|id| id.short(12)).unwrap_or_else(|| "nothing".into())
+    id.map(|id| id.short(12))
+        .unwrap_or_else(|| "nothing".into())
 }
 
 /// The narrow interface every reference store offers.
@@ -156,10 +169,19 @@ pub trait RefStore: Send + Sync {
     fn reflog(&self, name: &RefName) -> Result<Vec<ReflogEntry>, RefError>;
 }
 
+#[derive(Debug, Default)]
+struct MemoryRefs {
+    values: BTreeMap<RefName, ObjectId>,
+    logs: BTreeMap<RefName, Vec<ReflogEntry>>,
+}
+
+/// Every reference file with its value, or why it cannot be read.
+pub type RefScan = Vec<(RefName, Result<ObjectId, RefError>)>;
+
 /// References held in memory, for tests.
 #[derive(Debug, Default)]
 pub struct MemoryRefStore {
-    state: Mutex<(BTreeMap<RefName, ObjectId>, BTreeMap<RefName, Vec<ReflogEntry>>)>,
+    state: Mutex<MemoryRefs>,
 }
 
 impl MemoryRefStore {
@@ -171,20 +193,40 @@ impl MemoryRefStore {
 
 impl RefStore for MemoryRefStore {
     fn read(&self, name: &RefName) -> Result<Option<ObjectId>, RefError> {
-        Ok(self.state.lock().expect("lock poisoned only by a panic").0.get(name).copied())
+        Ok(self
+            .state
+            .lock()
+            .expect("lock poisoned only by a panic")
+            .values
+            .get(name)
+            .copied())
     }
 
-    fn update(&self, name: &RefName, expected: Option<ObjectId>, new: Option<ObjectId>, entry: &ReflogEntry) -> Result<(), RefError> {
+    fn update(
+        &self,
+        name: &RefName,
+        expected: Option<ObjectId>,
+        new: Option<ObjectId>,
+        entry: &ReflogEntry,
+    ) -> Result<(), RefError> {
         let mut state = self.state.lock().expect("lock poisoned only by a panic");
-        let found = state.0.get(name).copied();
+        let found = state.values.get(name).copied();
         if found != expected {
-            return Err(RefError::Stale { name: name.clone(), expected, found });
+            return Err(RefError::Stale {
+                name: name.clone(),
+                expected,
+                found,
+            });
         }
         match new {
-            Some(id) => state.0.insert(name.clone(), id),
-            None => state.0.remove(name),
+            Some(id) => state.values.insert(name.clone(), id),
+            None => state.values.remove(name),
         };
-        state.1.entry(name.clone()).or_default().push(entry.clone());
+        state
+            .logs
+            .entry(name.clone())
+            .or_default()
+            .push(entry.clone());
         Ok(())
     }
 
@@ -193,7 +235,7 @@ impl RefStore for MemoryRefStore {
             .state
             .lock()
             .expect("lock poisoned only by a panic")
-            .0
+            .values
             .iter()
             .filter(|(name, _)| name.as_str().starts_with(prefix))
             .map(|(name, id)| (name.clone(), *id))
@@ -201,7 +243,14 @@ impl RefStore for MemoryRefStore {
     }
 
     fn reflog(&self, name: &RefName) -> Result<Vec<ReflogEntry>, RefError> {
-        Ok(self.state.lock().expect("lock poisoned only by a panic").1.get(name).cloned().unwrap_or_default())
+        Ok(self
+            .state
+            .lock()
+            .expect("lock poisoned only by a panic")
+            .logs
+            .get(name)
+            .cloned()
+            .unwrap_or_default())
     }
 }
 
@@ -235,18 +284,36 @@ impl FileRefStore {
         let text = match fs::read_to_string(path) {
             Ok(text) => text,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(IoError { operation: "read", path: path.to_path_buf(), source }.into()),
+            Err(source) => {
+                return Err(IoError {
+                    operation: "read",
+                    path: path.to_path_buf(),
+                    source,
+                }
+                .into());
+            }
         };
         ObjectId::from_hex(text.trim_end())
             .map(Some)
-            .map_err(|error| RefError::Corrupt { path: path.to_path_buf(), reason: error.to_string() })
+            .map_err(|error| RefError::Corrupt {
+                path: path.to_path_buf(),
+                reason: error.to_string(),
+            })
     }
 
     /// Every reference file with its value or the reason it cannot be read, for `fsck`.
-    pub fn scan(&self) -> Result<Vec<(RefName, Result<ObjectId, RefError>)>, RefError> {
+    pub fn scan(&self) -> Result<RefScan, RefError> {
         let mut out = Vec::new();
         self.collect_with(&self.refs, &mut |name, path| {
-            out.push((name, Self::read_path(path).and_then(|id| id.ok_or(RefError::Corrupt { path: path.to_path_buf(), reason: "vanished while reading".into() }))));
+            out.push((
+                name,
+                Self::read_path(path).and_then(|id| {
+                    id.ok_or(RefError::Corrupt {
+                        path: path.to_path_buf(),
+                        reason: "vanished while reading".into(),
+                    })
+                }),
+            ));
             Ok(())
         })?;
         out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -262,11 +329,22 @@ impl FileRefStore {
         })
     }
 
-    fn collect_with(&self, dir: &Path, visit: &mut dyn FnMut(RefName, &Path) -> Result<(), RefError>) -> Result<(), RefError> {
+    fn collect_with(
+        &self,
+        dir: &Path,
+        visit: &mut dyn FnMut(RefName, &Path) -> Result<(), RefError>,
+    ) -> Result<(), RefError> {
         let entries = match fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(source) => return Err(IoError { operation: "list", path: dir.to_path_buf(), source }.into()),
+            Err(source) => {
+                return Err(IoError {
+                    operation: "list",
+                    path: dir.to_path_buf(),
+                    source,
+                }
+                .into());
+            }
         };
         for entry in entries {
             let entry = entry.context("list", dir)?;
@@ -276,9 +354,15 @@ impl FileRefStore {
                 self.collect_with(&path, visit)?;
                 continue;
             }
-            let relative = path.strip_prefix(&self.refs).expect("under refs").to_string_lossy().to_string();
+            let relative = path
+                .strip_prefix(&self.refs)
+                .expect("under refs")
+                .to_string_lossy()
+                .to_string();
             // Lock files and temporary files are not references.
-            let Ok(name) = RefName::parse(&relative) else { continue };
+            let Ok(name) = RefName::parse(&relative) else {
+                continue;
+            };
             visit(name, &path)?;
         }
         Ok(())
@@ -289,7 +373,11 @@ impl FileRefStore {
         fsutil::create_dir_all(path.parent().expect("log path has a parent"))?;
         let mut line = serde_json::to_vec(entry).expect("a reflog entry serializes");
         line.push(b'\n');
-        let mut file = fs::OpenOptions::new().create(true).append(true).open(&path).context("open", &path)?;
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .context("open", &path)?;
         file.write_all(&line).context("append to", &path)?;
         file.sync_data().context("flush", &path)?;
         Ok(())
@@ -301,19 +389,33 @@ impl RefStore for FileRefStore {
         Self::read_path(&self.path_of(name))
     }
 
-    fn update(&self, name: &RefName, expected: Option<ObjectId>, new: Option<ObjectId>, entry: &ReflogEntry) -> Result<(), RefError> {
+    fn update(
+        &self,
+        name: &RefName,
+        expected: Option<ObjectId>,
+        new: Option<ObjectId>,
+        entry: &ReflogEntry,
+    ) -> Result<(), RefError> {
         let path = self.path_of(name);
         let dir = path.parent().expect("ref path has a parent").to_path_buf();
         fsutil::create_dir_all(&dir)?;
         let lock_path = self.lock_path(name);
-        let lock = fsutil::lock_file(&lock_path, fsutil::lock_timeout()).map_err(|error| match error {
-            LockError::Busy { .. } => RefError::Locked { name: name.clone(), lock: lock_path.clone() },
-            LockError::Io(error) => RefError::Io(error),
-        })?;
+        let lock =
+            fsutil::lock_file(&lock_path, fsutil::lock_timeout()).map_err(|error| match error {
+                LockError::Busy { .. } => RefError::Locked {
+                    name: name.clone(),
+                    lock: lock_path.clone(),
+                },
+                LockError::Io(error) => RefError::Io(error),
+            })?;
         let result = (|| {
             let found = Self::read_path(&path)?;
             if found != expected {
-                return Err(RefError::Stale { name: name.clone(), expected, found });
+                return Err(RefError::Stale {
+                    name: name.clone(),
+                    expected,
+                    found,
+                });
             }
             match new {
                 Some(id) => fsutil::write_atomic(&path, format!("{id}\n").as_bytes(), true)?,
@@ -343,10 +445,20 @@ impl RefStore for FileRefStore {
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => return Err(IoError { operation: "read", path, source }.into()),
+            Err(source) => {
+                return Err(IoError {
+                    operation: "read",
+                    path,
+                    source,
+                }
+                .into());
+            }
         };
         // A torn last line (a crash while appending) is not an entry.
-        Ok(text.lines().filter_map(|line| serde_json::from_str(line).ok()).collect())
+        Ok(text
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect())
     }
 }
 
@@ -359,7 +471,9 @@ mod tests {
         for good in ["main", "fix/login-2", "a.b_c+d"] {
             assert!(check_name(good).is_ok(), "{good}");
         }
-        for bad in ["", "a//b", ".hidden", "x.lock", "a b", "run@3", "-x", "a/../b"] {
+        for bad in [
+            "", "a//b", ".hidden", "x.lock", "a b", "run@3", "-x", "a/../b",
+        ] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
     }

@@ -154,7 +154,11 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
@@ -169,19 +173,31 @@ mod tests {
         assert_eq!(stamp.to_rfc3339(), "2026-11-21T14:05:58.123Z");
         let offset = Timestamp::parse("2026-11-21T16:05:58.1234+02:00").unwrap();
         assert_eq!(offset, stamp);
-        assert_eq!(Timestamp::parse("1970-01-01T00:00:00Z").unwrap(), Timestamp(0));
+        assert_eq!(
+            Timestamp::parse("1970-01-01T00:00:00Z").unwrap(),
+            Timestamp(0)
+        );
         assert_eq!(Timestamp(-1).to_rfc3339(), "1969-12-31T23:59:59.999Z");
     }
 
     #[test]
     fn refuses_bad_text() {
-        for bad in ["2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "yesterday", "2026-01-01T00:00:00", "2026-01-01T00:00:00.Z"] {
+        for bad in [
+            "2026-13-01T00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "yesterday",
+            "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00.Z",
+        ] {
             assert!(Timestamp::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn override_accepts_seconds() {
-        assert_eq!(Timestamp::parse_override("1700000000").unwrap(), Timestamp(1_700_000_000_000));
+        assert_eq!(
+            Timestamp::parse_override("1700000000").unwrap(),
+            Timestamp(1_700_000_000_000)
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! `hive append`.
 
+use super::Context;
 use super::error::{CliError, code};
 use super::output::{Output, note};
-use super::Context;
 use serde_json::json;
 use std::io::BufReader;
 use std::path::PathBuf;
@@ -35,13 +35,19 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         Some(path) => {
             let full = context.cwd.join(path);
             let file = std::fs::File::open(&full).map_err(|error| {
-                CliError::new(code::NOT_FOUND, format!("cannot open {}: {error}", full.display()), "give the path of a JSON Lines file, or - for standard input")
+                CliError::new(
+                    code::NOT_FOUND,
+                    format!("cannot open {}: {error}", full.display()),
+                    "give the path of a JSON Lines file, or - for standard input",
+                )
             })?;
             repo.append(&run, BufReader::with_capacity(1 << 20, file))?
         }
     };
     if let Some(bytes) = summary.repaired_bytes {
-        note(format!("warning: removed an incomplete record of {bytes} bytes left in the journal of '{run}' by an earlier crash"));
+        note(format!(
+            "warning: removed an incomplete record of {bytes} bytes left in the journal of '{run}' by an earlier crash"
+        ));
     }
     let mut out = Output::new();
     if args.json {
@@ -52,7 +58,9 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             "repaired_bytes": summary.repaired_bytes,
         }))?;
     } else if summary.count == 0 {
-        out.line(format!("no events in the input; nothing staged for '{run}'"))?;
+        out.line(format!(
+            "no events in the input; nothing staged for '{run}'"
+        ))?;
     } else {
         out.line(format!(
             "staged {} event{} for '{}' (seq {}..{})",

@@ -1,8 +1,8 @@
 //! `hive cat-file`.
 
+use super::Context;
 use super::error::{CliError, code};
 use super::output::{Output, object_json};
-use super::Context;
 use hive::ObjectKind;
 use hive::store::ObjectStore;
 use serde_json::json;
@@ -43,14 +43,23 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         let mut ids = repo.odb().ids()?;
         ids.sort();
         for id in ids {
-            let raw = repo.odb().read(&id)?.ok_or(hive::RepoError::MissingObject(id))?;
+            let raw = repo
+                .odb()
+                .read(&id)?
+                .ok_or(hive::RepoError::MissingObject(id))?;
             out.json(&json!({"id": id.to_hex(), "kind": raw.kind.name(), "size": raw.body.len(), "body": object_json(&raw)}))?;
         }
         return out.finish().map(|()| 0);
     }
-    let revision = args.object.as_deref().expect("clap requires an object without --all");
+    let revision = args
+        .object
+        .as_deref()
+        .expect("clap requires an object without --all");
     let id = repo.resolve(revision)?.id();
-    let raw = repo.odb().read(&id)?.ok_or(hive::RepoError::MissingObject(id))?;
+    let raw = repo
+        .odb()
+        .read(&id)?
+        .ok_or(hive::RepoError::MissingObject(id))?;
     if args.kind {
         if args.json {
             out.json(&json!({"id": id.to_hex(), "kind": raw.kind.name()}))?;
@@ -70,7 +79,11 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     } else {
         let body = object_json(&raw);
         if body.get("error").is_some() && raw.kind != ObjectKind::Event {
-            return Err(CliError::new(code::CORRUPT, format!("object {id} does not decode: {}", body["error"]), "run `hive fsck`"));
+            return Err(CliError::new(
+                code::CORRUPT,
+                format!("object {id} does not decode: {}", body["error"]),
+                "run `hive fsck`",
+            ));
         }
         out.json_pretty(&body)?;
     }

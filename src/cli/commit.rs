@@ -1,8 +1,8 @@
 //! `hive commit`.
 
+use super::Context;
 use super::error::CliError;
 use super::output::{Output, commit_json, note, short};
-use super::Context;
 use hive::repo::CommitOptions;
 use serde_json::json;
 
@@ -28,7 +28,10 @@ pub struct Args {
 
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let repo = context.repo()?;
-    let options = CommitOptions { message: args.message.unwrap_or_default(), cwd: Some(context.cwd.clone()) };
+    let options = CommitOptions {
+        message: args.message.unwrap_or_default(),
+        cwd: Some(context.cwd.clone()),
+    };
     let outcomes = repo.commit(args.run.as_deref(), &options)?;
     let mut out = Output::new();
     if args.json {
@@ -47,7 +50,12 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     }
     if !args.json {
         for outcome in &outcomes {
-            out.line(format!("[{} {}] {}", outcome.run, short(&outcome.id), outcome.commit.message))?;
+            out.line(format!(
+                "[{} {}] {}",
+                outcome.run,
+                short(&outcome.id),
+                outcome.commit.message
+            ))?;
         }
     }
     out.finish()?;

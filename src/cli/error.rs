@@ -37,12 +37,20 @@ pub struct CliError {
 impl CliError {
     /// An error with a hint.
     pub fn new(code: u8, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        CliError { message: message.into(), hint: Some(hint.into()), code }
+        CliError {
+            message: message.into(),
+            hint: Some(hint.into()),
+            code,
+        }
     }
 
     /// Stdout was closed early (`hive log | head`): exit quietly.
     pub fn broken_pipe() -> Self {
-        CliError { message: String::new(), hint: None, code: 0 }
+        CliError {
+            message: String::new(),
+            hint: None,
+            code: 0,
+        }
     }
 }
 
@@ -51,7 +59,11 @@ impl From<std::io::Error> for CliError {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             return CliError::broken_pipe();
         }
-        CliError::new(code::SYSTEM, format!("cannot write output: {error}"), "check that the output is writable")
+        CliError::new(
+            code::SYSTEM,
+            format!("cannot write output: {error}"),
+            "check that the output is writable",
+        )
     }
 }
 
@@ -93,7 +105,11 @@ impl From<RepoError> for CliError {
                 (code::SYSTEM, "check permissions and free space of the path above".into())
             }
         };
-        CliError { message, hint: Some(hint), code }
+        CliError {
+            message,
+            hint: Some(hint),
+            code,
+        }
     }
 }
 

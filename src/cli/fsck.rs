@@ -1,8 +1,8 @@
 //! `hive fsck`.
 
+use super::Context;
 use super::error::CliError;
 use super::output::Output;
-use super::Context;
 
 /// Verify the repository: every object's hash, every pack and index, that everything a run reaches exists and
 /// has the right kind, that run histories are gapless, and the staging journal.
@@ -34,7 +34,10 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
                 hive::repo::Severity::Error => "error",
                 hive::repo::Severity::Warning => "warning",
             };
-            out.line(format!("{level}: {} {}: {}", problem.kind, problem.subject, problem.detail))?;
+            out.line(format!(
+                "{level}: {} {}: {}",
+                problem.kind, problem.subject, problem.detail
+            ))?;
         }
         out.line(format!(
             "checked {} objects ({} in {} packs and {} loose files) in {:.2}s; {} refs, {} reachable, {} dangling, {} staged events",
@@ -48,9 +51,24 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             report.dangling,
             report.staged
         ))?;
-        let errors = report.problems.iter().filter(|problem| problem.severity == hive::repo::Severity::Error).count();
-        out.line(if errors == 0 { "ok".to_string() } else { format!("{errors} problem{} found", if errors == 1 { "" } else { "s" }) })?;
+        let errors = report
+            .problems
+            .iter()
+            .filter(|problem| problem.severity == hive::repo::Severity::Error)
+            .count();
+        out.line(if errors == 0 {
+            "ok".to_string()
+        } else {
+            format!(
+                "{errors} problem{} found",
+                if errors == 1 { "" } else { "s" }
+            )
+        })?;
     }
     out.finish()?;
-    Ok(if report.has_errors() { super::error::code::CHECK_FAILED } else { 0 })
+    Ok(if report.has_errors() {
+        super::error::code::CHECK_FAILED
+    } else {
+        0
+    })
 }

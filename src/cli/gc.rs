@@ -1,8 +1,8 @@
 //! `hive gc`.
 
+use super::Context;
 use super::error::{CliError, code};
 use super::output::Output;
-use super::Context;
 use hive::repo::GcOptions;
 use std::time::Duration;
 
@@ -45,10 +45,17 @@ fn parse_age(text: &str) -> Option<Duration> {
 
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let grace = parse_age(&args.prune).ok_or_else(|| {
-        CliError::new(code::USAGE, format!("--prune '{}' is not an age", args.prune), "use now, never, or a number with s, m, h, d or w, such as 2w")
+        CliError::new(
+            code::USAGE,
+            format!("--prune '{}' is not an age", args.prune),
+            "use now, never, or a number with s, m, h, d or w, such as 2w",
+        )
     })?;
     let repo = context.repo()?;
-    let report = repo.gc(&GcOptions { grace, ..GcOptions::default() })?;
+    let report = repo.gc(&GcOptions {
+        grace,
+        ..GcOptions::default()
+    })?;
     let mut out = Output::new();
     if args.json {
         out.json(&serde_json::to_value(&report).expect("a report serializes"))?;
@@ -56,7 +63,11 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         out.line(format!(
             "packed {} objects{}; pruned {} unreachable, kept {} recent; {} -> {}",
             report.packed,
-            report.pack.as_deref().map(|name| format!(" into pack-{}", &name[..12])).unwrap_or_default(),
+            report
+                .pack
+                .as_deref()
+                .map(|name| format!(" into pack-{}", &name[..12]))
+                .unwrap_or_default(),
             report.pruned,
             report.kept_recent,
             super::output::human_bytes(report.bytes_before),

@@ -1,8 +1,8 @@
 //! `hive init`.
 
+use super::Context;
 use super::error::CliError;
 use super::output::Output;
-use super::Context;
 use hive::repo::{InitOutcome, Repository};
 use serde_json::json;
 use std::path::PathBuf;

@@ -1,8 +1,8 @@
 //! `hive log`.
 
+use super::Context;
 use super::error::CliError;
 use super::output::{Output, commit_json, short};
-use super::Context;
 use hive::repo::Resolved;
 
 /// Show commits, newest first: of one run (following its history), or of every run.
@@ -33,7 +33,10 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
                 other => {
                     return Err(super::error::CliError::new(
                         super::error::code::BAD_INPUT,
-                        format!("'{revision}' names {}, not a run or commit", describe(&other)),
+                        format!(
+                            "'{revision}' names {}, not a run or commit",
+                            describe(&other)
+                        ),
                         "give a run name, RUN~N or a commit id",
                     ));
                 }
@@ -46,7 +49,12 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         if args.json {
             out.json(&commit_json(id, commit))?;
         } else if args.oneline {
-            out.line(format!("{} {} {}", short(id), commit.run.name, commit.message))?;
+            out.line(format!(
+                "{} {} {}",
+                short(id),
+                commit.run.name,
+                commit.message
+            ))?;
         } else {
             let added = commit.run.events;
             out.line(format!("commit {id}"))?;

@@ -24,10 +24,12 @@ use std::process::ExitCode;
 /// review, compare and share them like code.
 #[derive(Debug, Parser)]
 #[command(name = "hive", version, max_term_width = 100)]
-#[command(after_help = "Start here:\n  hive init\n  hive append --run first session.jsonl\n  hive commit\n  hive runs\n\n\
+#[command(
+    after_help = "Start here:\n  hive init\n  hive append --run first session.jsonl\n  hive commit\n  hive runs\n\n\
 Environment: HIVE_DIR (repository to use), HIVE_RUN (default run), HIVE_AUTHOR (\"Name <email>\"),\n\
 HIVE_TIMESTAMP (fixed time, RFC 3339 or Unix seconds), HIVE_LOCK_TIMEOUT_MS, NO_COLOR.\n\
-Exit codes: 0 ok, 1 check failed, 2 usage, 3 bad input, 4 not found, 5 conflict, 6 damaged repository, 7 system error.")]
+Exit codes: 0 ok, 1 check failed, 2 usage, 3 bad input, 4 not found, 5 conflict, 6 damaged repository, 7 system error."
+)]
 struct Cli {
     /// Run as if hive was started in this directory.
     #[arg(short = 'C', global = true, value_name = "DIR")]
@@ -62,7 +64,11 @@ impl Context {
     pub fn repo(&self) -> Result<Repository, CliError> {
         if let Some(dir) = std::env::var_os("HIVE_DIR").filter(|dir| !dir.is_empty()) {
             let dir = self.cwd.join(dir);
-            let dir = if dir.join("config").is_file() { dir } else { dir.join(hive::repo::HIVE_DIR) };
+            let dir = if dir.join("config").is_file() {
+                dir
+            } else {
+                dir.join(hive::repo::HIVE_DIR)
+            };
             return Ok(Repository::open(&dir)?);
         }
         Ok(Repository::discover(&self.cwd)?)
@@ -98,14 +104,22 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8, CliError> {
     let current = std::env::current_dir().map_err(|error| {
-        CliError::new(code::SYSTEM, format!("cannot read the working directory: {error}"), "cd into an existing directory")
+        CliError::new(
+            code::SYSTEM,
+            format!("cannot read the working directory: {error}"),
+            "cd into an existing directory",
+        )
     })?;
     let cwd = match cli.chdir {
         Some(dir) => current.join(dir),
         None => current,
     };
     if !cwd.is_dir() {
-        return Err(CliError::new(code::NOT_FOUND, format!("{} is not a directory", cwd.display()), "give -C an existing directory"));
+        return Err(CliError::new(
+            code::NOT_FOUND,
+            format!("{} is not a directory", cwd.display()),
+            "give -C an existing directory",
+        ));
     }
     let context = Context { cwd };
     match cli.command {

@@ -12,7 +12,9 @@ pub struct Output {
 impl Output {
     /// Locks stdout.
     pub fn new() -> Self {
-        Output { out: BufWriter::new(std::io::stdout().lock()) }
+        Output {
+            out: BufWriter::new(std::io::stdout().lock()),
+        }
     }
 
     /// Writes one line.

@@ -1,8 +1,8 @@
 //! `hive rev-parse`.
 
+use super::Context;
 use super::error::CliError;
 use super::output::Output;
-use super::Context;
 use serde_json::json;
 
 /// Print the full object id each revision names.

@@ -1,8 +1,8 @@
 //! `hive runs`.
 
+use super::Context;
 use super::error::CliError;
 use super::output::{Output, short};
-use super::Context;
 use serde_json::json;
 
 /// List runs: one line each with name, status, agent, model, events and last time.
@@ -41,15 +41,29 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         return out.finish().map(|()| 0);
     }
     if runs.is_empty() {
-        super::output::note("no runs yet: stage events with `hive append --run NAME FILE`, then `hive commit`");
+        super::output::note(
+            "no runs yet: stage events with `hive append --run NAME FILE`, then `hive commit`",
+        );
     }
-    let width = runs.iter().map(|run| run.name.len()).max().unwrap_or(4).max(4);
+    let width = runs
+        .iter()
+        .map(|run| run.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     if !runs.is_empty() {
-        out.line(format!("{:<width$}  {:<10}  {:<12}  {:<24}  {:>16}  {:<24}  HEAD", "RUN", "STATUS", "AGENT", "MODEL", "EVENTS", "LAST"))?;
+        out.line(format!(
+            "{:<width$}  {:<10}  {:<12}  {:<24}  {:>16}  {:<24}  HEAD",
+            "RUN", "STATUS", "AGENT", "MODEL", "EVENTS", "LAST"
+        ))?;
     }
     for run in &runs {
         let meta = run.head.as_ref().map(|(_, commit)| &commit.run);
-        let text = |value: Option<&Option<String>>| value.and_then(|value| value.clone()).unwrap_or_else(|| "-".into());
+        let text = |value: Option<&Option<String>>| {
+            value
+                .and_then(|value| value.clone())
+                .unwrap_or_else(|| "-".into())
+        };
         let mut events = meta.map(|meta| meta.events).unwrap_or(0).to_string();
         if run.staged > 0 {
             events.push_str(&format!(" +{} staged", run.staged));
@@ -61,8 +75,14 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             text(meta.map(|meta| &meta.agent)),
             text(meta.map(|meta| &meta.model)),
             events,
-            run.head.as_ref().map(|(_, commit)| commit.time.as_str()).unwrap_or("-"),
-            run.head.as_ref().map(|(id, _)| short(id)).unwrap_or_else(|| "-".into()),
+            run.head
+                .as_ref()
+                .map(|(_, commit)| commit.time.as_str())
+                .unwrap_or("-"),
+            run.head
+                .as_ref()
+                .map(|(id, _)| short(id))
+                .unwrap_or_else(|| "-".into()),
         ))?;
     }
     out.finish()?;

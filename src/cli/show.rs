@@ -1,14 +1,14 @@
 //! `hive show`.
 
+use super::Context;
 use super::error::CliError;
 use super::output::{Output, commit_json, object_json, short};
-use super::Context;
 use hive::event::Event;
 use hive::object::{Commit, EventList};
-use hive::repo::{Repository, Resolved};
+use hive::repo::{Repository, Resolved, ShownEvent};
 use hive::store::ObjectStore;
 use hive::{ObjectId, ObjectKind, RepoError};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// Show a run, a commit, an event or any object.
 ///
@@ -51,7 +51,9 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         }
         _ => {
             if args.json {
-                out.json(&json!({"type": raw.kind.name(), "id": id.to_hex(), "body": object_json(&raw)}))?;
+                out.json(
+                    &json!({"type": raw.kind.name(), "id": id.to_hex(), "body": object_json(&raw)}),
+                )?;
             } else if raw.kind == ObjectKind::Blob {
                 out.bytes(&raw.body)?;
             } else {
@@ -63,26 +65,48 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     Ok(0)
 }
 
-fn added_events(repo: &Repository, commit: &Commit) -> Result<Vec<(u64, ObjectId, Map<String, Value>)>, CliError> {
-    let Some(list_id) = commit.events else { return Ok(Vec::new()) };
-    let raw = repo.odb().read(&list_id)?.ok_or(RepoError::MissingObject(list_id))?;
-    let list = EventList::decode(&raw).map_err(|source| RepoError::Decode { id: list_id, source })?;
+fn added_events(repo: &Repository, commit: &Commit) -> Result<Vec<ShownEvent>, CliError> {
+    let Some(list_id) = commit.events else {
+        return Ok(Vec::new());
+    };
+    let raw = repo
+        .odb()
+        .read(&list_id)?
+        .ok_or(RepoError::MissingObject(list_id))?;
+    let list = EventList::decode(&raw).map_err(|source| RepoError::Decode {
+        id: list_id,
+        source,
+    })?;
     let mut out = Vec::with_capacity(list.events.len());
     for (offset, id) in list.events.iter().enumerate() {
         let mut event = hive::repo::read_event(repo.odb(), *id)?;
         hive::payload::resolve(&mut event, repo.odb()).map_err(RepoError::from)?;
-        out.push((list.first_seq + offset as u64, *id, event));
+        out.push(ShownEvent {
+            run: commit.run.name.clone(),
+            seq: list.first_seq + offset as u64,
+            id: *id,
+            event,
+        });
     }
     Ok(out)
 }
 
-fn show_commit(repo: &Repository, id: ObjectId, commit: &Commit, json_output: bool, out: &mut Output) -> Result<(), CliError> {
+fn show_commit(
+    repo: &Repository,
+    id: ObjectId,
+    commit: &Commit,
+    json_output: bool,
+    out: &mut Output,
+) -> Result<(), CliError> {
     let events = added_events(repo, commit)?;
     if json_output {
         let mut value = commit_json(&id, commit);
         value["type"] = json!("commit");
         value["added"] = Value::Array(
-            events.into_iter().map(|(seq, id, event)| json!({"seq": seq, "id": id.to_hex(), "event": event})).collect(),
+            events
+                .into_iter()
+                .map(|shown| json!({"seq": shown.seq, "id": shown.id.to_hex(), "event": shown.event}))
+                .collect(),
         );
         return out.json(&value);
     }
@@ -100,7 +124,10 @@ fn show_commit(repo: &Repository, id: ObjectId, commit: &Commit, json_output: bo
     }
     facts.push(format!("{} events", meta.events));
     if !meta.tokens.is_zero() {
-        facts.push(format!("tokens {} in / {} out", meta.tokens.input, meta.tokens.output));
+        facts.push(format!(
+            "tokens {} in / {} out",
+            meta.tokens.input, meta.tokens.output
+        ));
     }
     if let Some(cost) = meta.cost_usd {
         facts.push(format!("${cost:.4}"));
@@ -110,7 +137,11 @@ fn show_commit(repo: &Repository, id: ObjectId, commit: &Commit, json_output: bo
     }
     out.line(format!("Run info: {}", facts.join(", ")))?;
     if let Some(code) = &meta.code {
-        let commit_text = code.commit.as_deref().map(|text| &text[..text.len().min(12)]).unwrap_or("-");
+        let commit_text = code
+            .commit
+            .as_deref()
+            .map(|text| &text[..text.len().min(12)])
+            .unwrap_or("-");
         out.line(format!(
             "Code:     {} {} {}{}",
             code.root,
@@ -124,10 +155,20 @@ fn show_commit(repo: &Repository, id: ObjectId, commit: &Commit, json_output: bo
         out.line(format!("    {line}"))?;
     }
     out.line("")?;
-    for (seq, event_id, event) in events {
-        let kind = event.get("kind").and_then(Value::as_str).unwrap_or("?").to_string();
-        let summary = Event::from_map(event).map(|event| event.summary(80)).unwrap_or_default();
-        out.line(format!("{seq:>6}  {}  {kind:<17}  {summary}", short(&event_id)))?;
+    for shown in events {
+        let (seq, event_id, event) = (shown.seq, shown.id, shown.event);
+        let kind = event
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        let summary = Event::from_map(event)
+            .map(|event| event.summary(80))
+            .unwrap_or_default();
+        out.line(format!(
+            "{seq:>6}  {}  {kind:<17}  {summary}",
+            short(&event_id)
+        ))?;
     }
     Ok(())
 }

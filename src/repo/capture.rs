@@ -57,18 +57,34 @@ impl Repository {
     /// Parses JSON Lines into checked event objects, with `ts` set to now where absent. Blank lines are skipped.
     /// Fails on the first bad line, naming it.
     pub fn parse_events(&self, input: impl BufRead) -> Result<Vec<Map<String, Value>>, RepoError> {
-        let now = Timestamp::now().map_err(|error| RepoError::BadEvent { line: 0, message: format!("HIVE_TIMESTAMP: {error}") })?;
+        let now = Timestamp::now().map_err(|error| RepoError::BadEvent {
+            line: 0,
+            message: format!("HIVE_TIMESTAMP: {error}"),
+        })?;
         let now_text = now.to_rfc3339();
         let mut events = Vec::new();
         for (index, line) in input.split(b'\n').enumerate() {
             let number = index + 1;
-            let line = line.map_err(|source| crate::fsutil::IoError { operation: "read", path: PathBuf::from("<input>"), source })?;
-            let text = std::str::from_utf8(&line).map_err(|_| RepoError::BadEvent { line: number, message: "not UTF-8 text".into() })?;
+            let line = line.map_err(|source| crate::fsutil::IoError {
+                operation: "read",
+                path: PathBuf::from("<input>"),
+                source,
+            })?;
+            let text = std::str::from_utf8(&line).map_err(|_| RepoError::BadEvent {
+                line: number,
+                message: "not UTF-8 text".into(),
+            })?;
             if text.trim().is_empty() {
                 continue;
             }
-            let value: Value = serde_json::from_str(text).map_err(|error| RepoError::BadEvent { line: number, message: format!("not valid JSON: {error}") })?;
-            let mut event = Event::from_json(value).map_err(|error| RepoError::BadEvent { line: number, message: error.to_string() })?;
+            let value: Value = serde_json::from_str(text).map_err(|error| RepoError::BadEvent {
+                line: number,
+                message: format!("not valid JSON: {error}"),
+            })?;
+            let mut event = Event::from_json(value).map_err(|error| RepoError::BadEvent {
+                line: number,
+                message: error.to_string(),
+            })?;
             if event.ts.is_empty() {
                 event.ts = now_text.clone();
             }
@@ -78,20 +94,38 @@ impl Repository {
     }
 
     /// Stages checked events (from [`Repository::parse_events`]) for `run`. Durable when it returns.
-    pub fn append_events(&self, run: &str, mut events: Vec<Map<String, Value>>) -> Result<AppendSummary, RepoError> {
+    pub fn append_events(
+        &self,
+        run: &str,
+        mut events: Vec<Map<String, Value>>,
+    ) -> Result<AppendSummary, RepoError> {
         let name = RefName::run(run)?;
         if self.code_context_enabled() {
-            for event in events.iter_mut().filter(|event| event["kind"] == "session_start" && !event.contains_key("code")) {
-                let dir = event.get("cwd").and_then(Value::as_str).map(PathBuf::from).or_else(|| std::env::current_dir().ok());
+            for event in events
+                .iter_mut()
+                .filter(|event| event["kind"] == "session_start" && !event.contains_key("code"))
+            {
+                let dir = event
+                    .get("cwd")
+                    .and_then(Value::as_str)
+                    .map(PathBuf::from)
+                    .or_else(|| std::env::current_dir().ok());
                 if let Some(code) = dir.and_then(|dir| crate::codectx::detect(&dir)) {
-                    event.insert("code".into(), serde_json::to_value(code).expect("code context serializes"));
+                    event.insert(
+                        "code".into(),
+                        serde_json::to_value(code).expect("code context serializes"),
+                    );
                 }
             }
         }
         let outcome = self.journal.append(run, events, || {
             self.committed_events(&name).map_err(|error| match error {
                 RepoError::Journal(error) => error,
-                other => JournalError::Corrupt { path: self.refs.path_of(&name), offset: 0, reason: other.to_string() },
+                other => JournalError::Corrupt {
+                    path: self.refs.path_of(&name),
+                    offset: 0,
+                    reason: other.to_string(),
+                },
             })
         })?;
         Ok(AppendSummary {
@@ -127,7 +161,11 @@ impl Repository {
 
     /// Seals the staged events of `run` (or of every run with staged events) into new commits.
     /// A run with nothing staged gets no commit.
-    pub fn commit(&self, run: Option<&str>, options: &CommitOptions) -> Result<Vec<CommitOutcome>, RepoError> {
+    pub fn commit(
+        &self,
+        run: Option<&str>,
+        options: &CommitOptions,
+    ) -> Result<Vec<CommitOutcome>, RepoError> {
         let runs = match run {
             Some(run) => vec![run.to_string()],
             None => self.journal.runs()?,
@@ -141,11 +179,22 @@ impl Repository {
         Ok(outcomes)
     }
 
-    fn commit_run(&self, run: &str, options: &CommitOptions) -> Result<Option<CommitOutcome>, RepoError> {
+    fn commit_run(
+        &self,
+        run: &str,
+        options: &CommitOptions,
+    ) -> Result<Option<CommitOutcome>, RepoError> {
         let name = RefName::run(run)?;
-        let cwd = options.cwd.clone().or_else(|| std::env::current_dir().ok()).unwrap_or_default();
+        let cwd = options
+            .cwd
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
         let author = self.author(&cwd);
-        let time = Timestamp::now().map_err(|error| RepoError::BadEvent { line: 0, message: format!("HIVE_TIMESTAMP: {error}") })?;
+        let time = Timestamp::now().map_err(|error| RepoError::BadEvent {
+            line: 0,
+            message: format!("HIVE_TIMESTAMP: {error}"),
+        })?;
         for _ in 0..MAX_ATTEMPTS {
             // The journal first, then the head: a concurrent commit removes from the journal only events that its
             // head already holds, so a head read after the journal never misses staged events.
@@ -155,16 +204,26 @@ impl Repository {
                 Some(id) => Some((id, history::read_commit(&self.odb, id)?)),
                 None => None,
             };
-            let committed = parent.as_ref().map(|(_, commit)| commit.run.events).unwrap_or(0);
-            let staged: Vec<Map<String, Value>> =
-                scan.events.iter().filter(|staged| staged.seq >= committed).map(|staged| staged.event.clone()).collect();
+            let committed = parent
+                .as_ref()
+                .map(|(_, commit)| commit.run.events)
+                .unwrap_or(0);
+            let staged: Vec<Map<String, Value>> = scan
+                .events
+                .iter()
+                .filter(|staged| staged.seq >= committed)
+                .map(|staged| staged.event.clone())
+                .collect();
             if staged.is_empty() {
                 if !scan.events.is_empty() {
                     self.journal.consume(run, committed)?;
                 }
                 return Ok(None);
             }
-            let code = match parent.as_ref().and_then(|(_, commit)| commit.run.code.clone()) {
+            let code = match parent
+                .as_ref()
+                .and_then(|(_, commit)| commit.run.code.clone())
+            {
                 Some(code) => Some(code),
                 None if self.code_context_enabled() => crate::codectx::detect(&cwd),
                 None => None,
@@ -208,6 +267,10 @@ impl Repository {
                 Err(error) => return Err(error.into()),
             }
         }
-        Err(RefError::Locked { name: name.clone(), lock: self.refs.lock_path(&name) }.into())
+        Err(RefError::Locked {
+            name: name.clone(),
+            lock: self.refs.lock_path(&name),
+        }
+        .into())
     }
 }

@@ -58,12 +58,19 @@ pub struct FsckReport {
 impl FsckReport {
     /// Whether any problem is an error.
     pub fn has_errors(&self) -> bool {
-        self.problems.iter().any(|problem| problem.severity == Severity::Error)
+        self.problems
+            .iter()
+            .any(|problem| problem.severity == Severity::Error)
     }
 }
 
 fn error(kind: &'static str, subject: impl ToString, detail: impl ToString) -> Problem {
-    Problem { severity: Severity::Error, kind, subject: subject.to_string(), detail: detail.to_string() }
+    Problem {
+        severity: Severity::Error,
+        kind,
+        subject: subject.to_string(),
+        detail: detail.to_string(),
+    }
 }
 
 /// Objects reachable from some roots, in the order first met, with the problems found on the way.
@@ -75,22 +82,41 @@ pub(super) struct Reachable {
 
 /// Walks everything reachable from `heads`: commits and their parents, event lists, events and the payloads
 /// they reference, trees and chunk lists. Checks each object's kind and that run histories are gapless.
-pub(super) fn walk(store: &dyn ObjectStore, heads: &[(String, ObjectId)]) -> Result<Reachable, RepoError> {
-    let mut walk = Reachable { order: Vec::new(), seen: HashSet::new(), problems: Vec::new() };
-    let mut stack: Vec<(ObjectId, ObjectKind, String)> =
-        heads.iter().rev().map(|(name, id)| (*id, ObjectKind::Commit, format!("run {name}"))).collect();
+pub(super) fn walk(
+    store: &dyn ObjectStore,
+    heads: &[(String, ObjectId)],
+) -> Result<Reachable, RepoError> {
+    let mut walk = Reachable {
+        order: Vec::new(),
+        seen: HashSet::new(),
+        problems: Vec::new(),
+    };
+    let mut stack: Vec<(ObjectId, ObjectKind, String)> = heads
+        .iter()
+        .rev()
+        .map(|(name, id)| (*id, ObjectKind::Commit, format!("run {name}")))
+        .collect();
     while let Some((id, expected, referrer)) = stack.pop() {
         if !walk.seen.insert(id) {
             continue;
         }
         let Some(raw) = store.read(&id)? else {
-            walk.problems.push(error("missing-object", id, format!("{expected} referenced by {referrer} is missing")));
+            walk.problems.push(error(
+                "missing-object",
+                id,
+                format!("{expected} referenced by {referrer} is missing"),
+            ));
             continue;
         };
         walk.order.push(id);
-        let kind_ok = raw.kind == expected || (expected == ObjectKind::Blob && raw.kind == ObjectKind::Chunks);
+        let kind_ok = raw.kind == expected
+            || (expected == ObjectKind::Blob && raw.kind == ObjectKind::Chunks);
         if !kind_ok {
-            walk.problems.push(error("wrong-kind", id, format!("{referrer} expects a {expected}, found a {}", raw.kind)));
+            walk.problems.push(error(
+                "wrong-kind",
+                id,
+                format!("{referrer} expects a {expected}, found a {}", raw.kind),
+            ));
             continue;
         }
         let from = format!("{} {}", raw.kind, id.short(12));
@@ -104,7 +130,11 @@ pub(super) fn walk(store: &dyn ObjectStore, heads: &[(String, ObjectId)]) -> Res
     Ok(walk)
 }
 
-fn children(raw: &RawObject, from: &str, stack: &mut Vec<(ObjectId, ObjectKind, String)>) -> Result<(), String> {
+fn children(
+    raw: &RawObject,
+    from: &str,
+    stack: &mut Vec<(ObjectId, ObjectKind, String)>,
+) -> Result<(), String> {
     let mut push = |id: ObjectId, kind: ObjectKind| stack.push((id, kind, from.to_string()));
     match raw.kind {
         ObjectKind::Blob => {}
@@ -133,7 +163,10 @@ fn children(raw: &RawObject, from: &str, stack: &mut Vec<(ObjectId, ObjectKind, 
             }
         }
         ObjectKind::Tree => {
-            for entry in Tree::decode(raw).map_err(|error| error.to_string())?.entries {
+            for entry in Tree::decode(raw)
+                .map_err(|error| error.to_string())?
+                .entries
+            {
                 let kind = match entry.kind {
                     crate::object::EntryKind::Blob => ObjectKind::Blob,
                     crate::object::EntryKind::Tree => ObjectKind::Tree,
@@ -142,7 +175,10 @@ fn children(raw: &RawObject, from: &str, stack: &mut Vec<(ObjectId, ObjectKind, 
             }
         }
         ObjectKind::Chunks => {
-            for (_, chunk) in Chunks::decode(raw).map_err(|error| error.to_string())?.chunks {
+            for (_, chunk) in Chunks::decode(raw)
+                .map_err(|error| error.to_string())?
+                .chunks
+            {
                 push(chunk, ObjectKind::Blob);
             }
         }
@@ -151,8 +187,15 @@ fn children(raw: &RawObject, from: &str, stack: &mut Vec<(ObjectId, ObjectKind, 
 }
 
 /// A commit's event list must start where its first parent's run ended, and its event count must add up.
-fn check_history(store: &dyn ObjectStore, id: ObjectId, raw: &RawObject, problems: &mut Vec<Problem>) -> Result<(), RepoError> {
-    let Ok(commit) = Commit::decode(raw) else { return Ok(()) };
+fn check_history(
+    store: &dyn ObjectStore,
+    id: ObjectId,
+    raw: &RawObject,
+    problems: &mut Vec<Problem>,
+) -> Result<(), RepoError> {
+    let Ok(commit) = Commit::decode(raw) else {
+        return Ok(());
+    };
     let before = match commit.first_parent() {
         None => 0,
         Some(parent) => match store.read(&parent)?.map(|raw| Commit::decode(&raw)) {
@@ -171,7 +214,11 @@ fn check_history(store: &dyn ObjectStore, id: ObjectId, raw: &RawObject, problem
         problems.push(error(
             "bad-history",
             id,
-            format!("commit adds events {first}..{} after {before} events but says the run has {}", first + count, commit.run.events),
+            format!(
+                "commit adds events {first}..{} after {before} events but says the run has {}",
+                first + count,
+                commit.run.events
+            ),
         ));
     }
     Ok(())
@@ -186,9 +233,13 @@ impl Repository {
         for pack in packs.packs() {
             report.packs += 1;
             report.objects += pack.len() as u64;
-            report.bytes += std::fs::metadata(pack.path()).map(|meta| meta.len()).unwrap_or(0);
+            report.bytes += std::fs::metadata(pack.path())
+                .map(|meta| meta.len())
+                .unwrap_or(0);
             for detail in verify_pack(&pack) {
-                report.problems.push(error("bad-pack", pack.path().display(), detail));
+                report
+                    .problems
+                    .push(error("bad-pack", pack.path().display(), detail));
             }
         }
         let loose = self.odb.loose();
@@ -201,9 +252,21 @@ impl Repository {
                 Err(failure) => (0, Some(error("corrupt-object", id, failure))),
                 Ok(None) => (0, None),
                 Ok(Some(canonical)) => {
-                    let length = std::fs::metadata(loose.path_of(id)).map(|meta| meta.len()).unwrap_or(0);
+                    let length = std::fs::metadata(loose.path_of(id))
+                        .map(|meta| meta.len())
+                        .unwrap_or(0);
                     if ObjectId::hash_canonical(&canonical) != *id {
-                        (length, Some(error("corrupt-object", id, format!("contents hash to {}", ObjectId::hash_canonical(&canonical)))))
+                        (
+                            length,
+                            Some(error(
+                                "corrupt-object",
+                                id,
+                                format!(
+                                    "contents hash to {}",
+                                    ObjectId::hash_canonical(&canonical)
+                                ),
+                            )),
+                        )
                     } else if let Err(failure) = RawObject::from_canonical(&canonical) {
                         (length, Some(error("corrupt-object", id, failure)))
                     } else {
@@ -246,10 +309,14 @@ impl Repository {
                         });
                     }
                 }
-                Err(failure) => report.problems.push(error("bad-journal", path.display(), failure)),
+                Err(failure) => report
+                    .problems
+                    .push(error("bad-journal", path.display(), failure)),
             }
         }
-        report.problems.sort_by_key(|problem| problem.severity == Severity::Warning);
+        report
+            .problems
+            .sort_by_key(|problem| problem.severity == Severity::Warning);
         Ok(report)
     }
 }

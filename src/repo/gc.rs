@@ -27,7 +27,10 @@ pub struct GcOptions {
 
 impl Default for GcOptions {
     fn default() -> Self {
-        GcOptions { grace: Duration::from_secs(14 * 24 * 3600), pack: PackOptions::repack() }
+        GcOptions {
+            grace: Duration::from_secs(14 * 24 * 3600),
+            pack: PackOptions::repack(),
+        }
     }
 }
 
@@ -56,10 +59,11 @@ impl Repository {
     /// Repacks and prunes. Fails without deleting anything if the repository has missing or damaged objects.
     pub fn gc(&self, options: &GcOptions) -> Result<GcReport, RepoError> {
         let lock_path = self.dir.join("gc.lock");
-        let _lock = fsutil::lock_file(&lock_path, Duration::ZERO).map_err(|failure| match failure {
-            fsutil::LockError::Busy { .. } => RepoError::GcRunning,
-            fsutil::LockError::Io(failure) => RepoError::Io(failure),
-        })?;
+        let _lock =
+            fsutil::lock_file(&lock_path, Duration::ZERO).map_err(|failure| match failure {
+                fsutil::LockError::Busy { .. } => RepoError::GcRunning,
+                fsutil::LockError::Io(failure) => RepoError::Io(failure),
+            })?;
         let mut report = GcReport::default();
         let packs = self.odb.packs();
         packs.refresh()?;
@@ -80,7 +84,10 @@ impl Repository {
         if let Some(problem) = reachable.problems.first() {
             return Err(StoreError::Corrupt {
                 path: self.dir.clone(),
-                reason: format!("gc stopped before changing anything: {} {}: {}", problem.kind, problem.subject, problem.detail),
+                reason: format!(
+                    "gc stopped before changing anything: {} {}: {}",
+                    problem.kind, problem.subject, problem.detail
+                ),
             }
             .into());
         }
@@ -117,7 +124,9 @@ impl Repository {
                     let object = pack.read_at(position)?.hashed();
                     loose.write(&object)?;
                     if let Some(time) = modified
-                        && let Ok(file) = std::fs::File::options().write(true).open(loose.path_of(&id))
+                        && let Ok(file) = std::fs::File::options()
+                            .write(true)
+                            .open(loose.path_of(&id))
                     {
                         let _ = file.set_modified(time);
                     }
@@ -160,7 +169,9 @@ impl Repository {
     /// Bytes of every pack, index and loose object file.
     pub fn stored_bytes(&self) -> Result<u64, RepoError> {
         fn size(dir: &std::path::Path) -> u64 {
-            let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return 0;
+            };
             entries
                 .filter_map(Result::ok)
                 .map(|entry| match entry.file_type() {

@@ -7,7 +7,9 @@ use super::RepoError;
 use crate::canonical;
 use crate::event::{Event, EventBody};
 use crate::id::{ObjectId, ObjectKind};
-use crate::object::{CodeContext, Commit, EntryKind, EventList, HashedObject, RawObject, RunMeta, Tree, TreeEntry};
+use crate::object::{
+    CodeContext, Commit, EntryKind, EventList, HashedObject, RawObject, RunMeta, Tree, TreeEntry,
+};
 use crate::payload;
 use crate::store::ObjectStore;
 use crate::time::Timestamp;
@@ -64,16 +66,33 @@ fn read_tree(store: &dyn ObjectStore, id: ObjectId) -> Result<Tree, RepoError> {
 }
 
 /// Builds the objects of a commit that appends `input.events` to the run.
-pub fn build_commit(store: &dyn ObjectStore, input: CommitInput<'_>) -> Result<BuiltCommit, RepoError> {
-    let expected = input.parent.map(|(_, commit)| commit.run.events).unwrap_or(0);
-    let first_seq = input.events.first().and_then(|event| event["seq"].as_u64()).unwrap_or(expected);
+pub fn build_commit(
+    store: &dyn ObjectStore,
+    input: CommitInput<'_>,
+) -> Result<BuiltCommit, RepoError> {
+    let expected = input
+        .parent
+        .map(|(_, commit)| commit.run.events)
+        .unwrap_or(0);
+    let first_seq = input
+        .events
+        .first()
+        .and_then(|event| event["seq"].as_u64())
+        .unwrap_or(expected);
     if first_seq != expected {
-        return Err(RepoError::StagedGap { run: input.run.to_string(), expected, found: first_seq });
+        return Err(RepoError::StagedGap {
+            run: input.run.to_string(),
+            expected,
+            found: first_seq,
+        });
     }
     let mut meta = input
         .parent
         .map(|(_, commit)| commit.run.clone())
-        .unwrap_or_else(|| RunMeta { name: input.run.to_string(), ..RunMeta::default() });
+        .unwrap_or_else(|| RunMeta {
+            name: input.run.to_string(),
+            ..RunMeta::default()
+        });
     meta.name = input.run.to_string();
     if meta.workspace.is_none() {
         meta.workspace = input.workspace.clone();
@@ -81,14 +100,24 @@ pub fn build_commit(store: &dyn ObjectStore, input: CommitInput<'_>) -> Result<B
     let mut objects = Vec::with_capacity(input.events.len() + 4);
     let mut event_ids = Vec::with_capacity(input.events.len());
     let mut state: Option<BTreeMap<String, ObjectId>> = None;
-    let mut started = meta.started.as_deref().and_then(|text| Timestamp::parse(text).ok());
+    let mut started = meta
+        .started
+        .as_deref()
+        .and_then(|text| Timestamp::parse(text).ok());
     let mut last_time = None;
     for (offset, mut map) in input.events.into_iter().enumerate() {
         let seq = first_seq + offset as u64;
         if map.get("seq").and_then(Value::as_u64) != Some(seq) {
-            return Err(RepoError::StagedGap { run: input.run.to_string(), expected: seq, found: map.get("seq").and_then(Value::as_u64).unwrap_or(u64::MAX) });
+            return Err(RepoError::StagedGap {
+                run: input.run.to_string(),
+                expected: seq,
+                found: map.get("seq").and_then(Value::as_u64).unwrap_or(u64::MAX),
+            });
         }
-        let event = Event::from_map(map.clone()).map_err(|error| RepoError::BadEvent { line: offset + 1, message: error.to_string() })?;
+        let event = Event::from_map(map.clone()).map_err(|error| RepoError::BadEvent {
+            line: offset + 1,
+            message: error.to_string(),
+        })?;
         if let Ok(time) = Timestamp::parse(&event.ts) {
             started = Some(started.map_or(time, |first| first.min(time)));
             last_time = Some(last_time.map_or(time, |last: Timestamp| last.max(time)));
@@ -97,7 +126,10 @@ pub fn build_commit(store: &dyn ObjectStore, input: CommitInput<'_>) -> Result<B
         if let EventBody::StateUpdate { key, value } = &event.body {
             let entries = match &mut state {
                 Some(entries) => entries,
-                None => state.insert(load_state(store, input.parent.and_then(|(_, commit)| commit.tree))?),
+                None => state.insert(load_state(
+                    store,
+                    input.parent.and_then(|(_, commit)| commit.tree),
+                )?),
             };
             if value.is_null() {
                 entries.remove(key);
@@ -108,7 +140,8 @@ pub fn build_commit(store: &dyn ObjectStore, input: CommitInput<'_>) -> Result<B
             }
         }
         payload::externalize(&mut map, input.threshold, &mut objects);
-        let object = RawObject::new(ObjectKind::Event, canonical::to_vec(&Value::Object(map))).hashed();
+        let object =
+            RawObject::new(ObjectKind::Event, canonical::to_vec(&Value::Object(map))).hashed();
         event_ids.push(object.id());
         objects.push(object);
     }
@@ -116,7 +149,11 @@ pub fn build_commit(store: &dyn ObjectStore, input: CommitInput<'_>) -> Result<B
     if let Some(started) = started {
         meta.started = Some(started.to_rfc3339());
         if let Some(last) = last_time {
-            meta.duration_ms = Some(meta.duration_ms.unwrap_or(0).max((last.0 - started.0).max(0) as u64));
+            meta.duration_ms = Some(
+                meta.duration_ms
+                    .unwrap_or(0)
+                    .max((last.0 - started.0).max(0) as u64),
+            );
         }
     }
     if meta.status.is_none() {
@@ -128,7 +165,12 @@ pub fn build_commit(store: &dyn ObjectStore, input: CommitInput<'_>) -> Result<B
     let events = if event_ids.is_empty() {
         None
     } else {
-        let list = EventList { first_seq, events: event_ids }.encode().hashed();
+        let list = EventList {
+            first_seq,
+            events: event_ids,
+        }
+        .encode()
+        .hashed();
         let id = list.id();
         objects.push(list);
         Some(id)
@@ -138,7 +180,14 @@ pub fn build_commit(store: &dyn ObjectStore, input: CommitInput<'_>) -> Result<B
         Some(entries) if entries.is_empty() => None,
         Some(entries) => {
             let tree = Tree {
-                entries: entries.into_iter().map(|(name, id)| TreeEntry { name, kind: EntryKind::Blob, id }).collect(),
+                entries: entries
+                    .into_iter()
+                    .map(|(name, id)| TreeEntry {
+                        name,
+                        kind: EntryKind::Blob,
+                        id,
+                    })
+                    .collect(),
             }
             .encode()
             .hashed();
@@ -148,7 +197,12 @@ pub fn build_commit(store: &dyn ObjectStore, input: CommitInput<'_>) -> Result<B
         }
     };
     let message = if input.message.is_empty() {
-        format!("{} events ({}..{})", meta.events - first_seq, first_seq, meta.events.saturating_sub(1))
+        format!(
+            "{} events ({}..{})",
+            meta.events - first_seq,
+            first_seq,
+            meta.events.saturating_sub(1)
+        )
     } else {
         input.message
     };
@@ -165,21 +219,43 @@ pub fn build_commit(store: &dyn ObjectStore, input: CommitInput<'_>) -> Result<B
     let object = commit.encode().hashed();
     let id = object.id();
     objects.push(object);
-    Ok(BuiltCommit { objects, id, commit })
+    Ok(BuiltCommit {
+        objects,
+        id,
+        commit,
+    })
 }
 
-fn load_state(store: &dyn ObjectStore, tree: Option<ObjectId>) -> Result<BTreeMap<String, ObjectId>, RepoError> {
-    let Some(id) = tree else { return Ok(BTreeMap::new()) };
-    Ok(read_tree(store, id)?.entries.into_iter().map(|entry| (entry.name, entry.id)).collect())
+fn load_state(
+    store: &dyn ObjectStore,
+    tree: Option<ObjectId>,
+) -> Result<BTreeMap<String, ObjectId>, RepoError> {
+    let Some(id) = tree else {
+        return Ok(BTreeMap::new());
+    };
+    Ok(read_tree(store, id)?
+        .entries
+        .into_iter()
+        .map(|entry| (entry.name, entry.id))
+        .collect())
 }
 
 fn apply_to_meta(meta: &mut RunMeta, event: &Event) {
     match &event.body {
-        EventBody::SessionStart { agent, model, session_id, code, .. } => {
+        EventBody::SessionStart {
+            agent,
+            model,
+            session_id,
+            code,
+            ..
+        } => {
             meta.agent = agent.clone().or(meta.agent.take());
             meta.model = model.clone().or(meta.model.take());
             meta.session_id = session_id.clone().or(meta.session_id.take());
-            if let Some(code) = code.as_ref().and_then(|code| serde_json::from_value::<CodeContext>(code.clone()).ok()) {
+            if let Some(code) = code
+                .as_ref()
+                .and_then(|code| serde_json::from_value::<CodeContext>(code.clone()).ok())
+            {
                 meta.code = Some(code);
             }
         }
@@ -194,7 +270,10 @@ fn apply_to_meta(meta: &mut RunMeta, event: &Event) {
                 }
             }
         }
-        EventBody::Checkpoint { status: Some(status), .. } => meta.status = Some(status.clone()),
+        EventBody::Checkpoint {
+            status: Some(status),
+            ..
+        } => meta.status = Some(status.clone()),
         EventBody::SessionEnd { status, .. } => {
             meta.status = Some(status.clone().unwrap_or_else(|| "ended".to_string()));
         }
@@ -210,7 +289,10 @@ pub fn run_segments(store: &dyn ObjectStore, head: ObjectId) -> Result<Vec<Event
         let commit = read_commit(store, id)?;
         if let Some(list_id) = commit.events {
             let raw = store.read(&list_id)?.ok_or_else(|| missing(list_id))?;
-            segments.push(EventList::decode(&raw).map_err(|source| RepoError::Decode { id: list_id, source })?);
+            segments.push(EventList::decode(&raw).map_err(|source| RepoError::Decode {
+                id: list_id,
+                source,
+            })?);
         }
         next = commit.first_parent();
     }
@@ -224,8 +306,11 @@ pub fn read_event(store: &dyn ObjectStore, id: ObjectId) -> Result<Map<String, V
     crate::object::decode_event_json(&raw).map_err(|source| RepoError::Decode { id, source })
 }
 
+/// A run's events: each event object's id and its JSON with payloads resolved.
+pub type RunEvents = Vec<(ObjectId, Map<String, Value>)>;
+
 /// Every event of the run at `head`, in seq order, with payloads resolved.
-pub fn read_run_events(store: &dyn ObjectStore, head: ObjectId) -> Result<Vec<(ObjectId, Map<String, Value>)>, RepoError> {
+pub fn read_run_events(store: &dyn ObjectStore, head: ObjectId) -> Result<RunEvents, RepoError> {
     let mut out = Vec::new();
     for segment in run_segments(store, head)? {
         for id in segment.events {
@@ -238,13 +323,20 @@ pub fn read_run_events(store: &dyn ObjectStore, head: ObjectId) -> Result<Vec<(O
 }
 
 /// The id of the event with `seq` in the run at `head`.
-pub fn event_id_at(store: &dyn ObjectStore, head: ObjectId, seq: u64) -> Result<Option<ObjectId>, RepoError> {
+pub fn event_id_at(
+    store: &dyn ObjectStore,
+    head: ObjectId,
+    seq: u64,
+) -> Result<Option<ObjectId>, RepoError> {
     let mut next = Some(head);
     while let Some(id) = next {
         let commit = read_commit(store, id)?;
         if let Some(list_id) = commit.events {
             let raw = store.read(&list_id)?.ok_or_else(|| missing(list_id))?;
-            let list = EventList::decode(&raw).map_err(|source| RepoError::Decode { id: list_id, source })?;
+            let list = EventList::decode(&raw).map_err(|source| RepoError::Decode {
+                id: list_id,
+                source,
+            })?;
             if seq >= list.first_seq {
                 return Ok(list.events.get((seq - list.first_seq) as usize).copied());
             }

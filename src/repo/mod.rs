@@ -13,7 +13,10 @@ mod resolve;
 pub use capture::{AppendSummary, CommitOptions, CommitOutcome};
 pub use fsck::{FsckReport, Problem, Severity};
 pub use gc::{GcOptions, GcReport};
-pub use history::{BuiltCommit, CommitInput, build_commit, event_id_at, read_commit, read_event, read_run_events, run_segments};
+pub use history::{
+    BuiltCommit, CommitInput, build_commit, event_id_at, read_commit, read_event, read_run_events,
+    run_segments,
+};
 pub use read::{RunSummary, ShownEvent};
 pub use resolve::Resolved;
 
@@ -153,12 +156,20 @@ impl Repository {
     pub fn init(project: &Path) -> Result<(Repository, InitOutcome), RepoError> {
         let dir = project.join(HIVE_DIR);
         let config_path = dir.join("config");
-        let outcome = if config_path.exists() { InitOutcome::Existing } else { InitOutcome::Created };
+        let outcome = if config_path.exists() {
+            InitOutcome::Existing
+        } else {
+            InitOutcome::Created
+        };
         for sub in ["objects/pack", "refs/runs", "logs/refs/runs", "journal"] {
             fsutil::create_dir_all(&dir.join(sub))?;
         }
         if outcome == InitOutcome::Created {
-            fsutil::write_atomic(&config_path, RepoConfig::default().to_toml().as_bytes(), true)?;
+            fsutil::write_atomic(
+                &config_path,
+                RepoConfig::default().to_toml().as_bytes(),
+                true,
+            )?;
             fsutil::sync_dir(project)?;
         }
         Ok((Repository::open(&dir)?, outcome))
@@ -168,11 +179,16 @@ impl Repository {
     pub fn open(dir: &Path) -> Result<Repository, RepoError> {
         let config_path = dir.join("config");
         if !config_path.is_file() {
-            return Err(RepoError::NotARepository { start: dir.to_path_buf() });
+            return Err(RepoError::NotARepository {
+                start: dir.to_path_buf(),
+            });
         }
         let config = RepoConfig::load(&config_path)?;
         if config.core.format > config::FORMAT_VERSION {
-            return Err(RepoError::UnsupportedFormat { found: config.core.format, supported: config::FORMAT_VERSION });
+            return Err(RepoError::UnsupportedFormat {
+                found: config.core.format,
+                supported: config::FORMAT_VERSION,
+            });
         }
         Ok(Repository {
             dir: dir.to_path_buf(),
@@ -190,11 +206,22 @@ impl Repository {
         let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
         for dir in start.ancestors() {
             let project_file = dir.join(PROJECT_FILE);
-            let project = if project_file.is_file() { Some(ProjectConfig::load(&project_file)?) } else { None };
-            let named = project.as_ref().and_then(|project| project.repository.path.clone()).map(|path| {
-                let path = dir.join(path);
-                if path.join("config").is_file() || !path.join(HIVE_DIR).is_dir() { path } else { path.join(HIVE_DIR) }
-            });
+            let project = if project_file.is_file() {
+                Some(ProjectConfig::load(&project_file)?)
+            } else {
+                None
+            };
+            let named = project
+                .as_ref()
+                .and_then(|project| project.repository.path.clone())
+                .map(|path| {
+                    let path = dir.join(path);
+                    if path.join("config").is_file() || !path.join(HIVE_DIR).is_dir() {
+                        path
+                    } else {
+                        path.join(HIVE_DIR)
+                    }
+                });
             let candidate = named.or_else(|| Some(dir.join(HIVE_DIR)).filter(|path| path.is_dir()));
             if let Some(candidate) = candidate {
                 let mut repo = Repository::open(&candidate)?;
@@ -218,7 +245,9 @@ impl Repository {
                 return Repository::open(&candidate);
             }
         }
-        Err(RepoError::NotARepository { start: dir.to_path_buf() })
+        Err(RepoError::NotARepository {
+            start: dir.to_path_buf(),
+        })
     }
 
     /// The repository directory (`.hive`).
@@ -268,7 +297,10 @@ impl Repository {
         std::env::var("HIVE_RUN")
             .ok()
             .filter(|run| !run.is_empty())
-            .or_else(|| self.project_capture().and_then(|capture| capture.run.clone()))
+            .or_else(|| {
+                self.project_capture()
+                    .and_then(|capture| capture.run.clone())
+            })
             .or_else(|| self.config.capture.run.clone())
             .unwrap_or_else(|| "main".to_string())
     }
@@ -286,7 +318,9 @@ impl Repository {
 
     /// The workspace named by `.hivemind`, if any.
     pub fn workspace(&self) -> Option<String> {
-        self.project.as_ref().and_then(|(_, project)| project.workspace.name.clone())
+        self.project
+            .as_ref()
+            .and_then(|(_, project)| project.workspace.name.clone())
     }
 
     /// The author of new commits: `HIVE_AUTHOR`, then `[user]` in `.hive/config`, then git's configuration.

@@ -39,16 +39,31 @@ impl Repository {
         for (name, id) in self.refs.list("runs/")? {
             let run = name.run_name().expect("listed under runs/").to_string();
             let commit = read_commit(&self.odb, id)?;
-            out.push(RunSummary { name: run, head: Some((id, commit)), staged: 0 });
+            out.push(RunSummary {
+                name: run,
+                head: Some((id, commit)),
+                staged: 0,
+            });
         }
         for run in self.journal.runs()? {
             let scan = self.journal.read(&run)?;
             let position = out.iter().position(|summary| summary.name == run);
-            let committed = position.and_then(|at| out[at].head.as_ref()).map(|(_, commit)| commit.run.events).unwrap_or(0);
-            let staged = scan.events.iter().filter(|staged| staged.seq >= committed).count() as u64;
+            let committed = position
+                .and_then(|at| out[at].head.as_ref())
+                .map(|(_, commit)| commit.run.events)
+                .unwrap_or(0);
+            let staged = scan
+                .events
+                .iter()
+                .filter(|staged| staged.seq >= committed)
+                .count() as u64;
             match position {
                 Some(at) => out[at].staged = staged,
-                None if staged > 0 => out.push(RunSummary { name: run, head: None, staged }),
+                None if staged > 0 => out.push(RunSummary {
+                    name: run,
+                    head: None,
+                    staged,
+                }),
                 None => {}
             }
         }
@@ -58,11 +73,16 @@ impl Repository {
 
     /// The head of `run`, or an error naming the unknown run.
     pub fn require_head(&self, run: &str) -> Result<(ObjectId, Commit), RepoError> {
-        self.head(run)?.ok_or_else(|| RepoError::UnknownRun(run.to_string()))
+        self.head(run)?
+            .ok_or_else(|| RepoError::UnknownRun(run.to_string()))
     }
 
     /// Commits from `start` following first parents, newest first; at most `limit`.
-    pub fn log_from(&self, start: ObjectId, limit: Option<usize>) -> Result<Vec<(ObjectId, Commit)>, RepoError> {
+    pub fn log_from(
+        &self,
+        start: ObjectId,
+        limit: Option<usize>,
+    ) -> Result<Vec<(ObjectId, Commit)>, RepoError> {
         let mut out = Vec::new();
         let mut next = Some(start);
         while let Some(id) = next {
@@ -87,7 +107,11 @@ impl Repository {
                 }
             }
         }
-        out.sort_by(|a, b| b.1.time.cmp(&a.1.time).then_with(|| b.1.run.events.cmp(&a.1.run.events)));
+        out.sort_by(|a, b| {
+            b.1.time
+                .cmp(&a.1.time)
+                .then_with(|| b.1.run.events.cmp(&a.1.run.events))
+        });
         if let Some(limit) = limit {
             out.truncate(limit);
         }
@@ -100,18 +124,31 @@ impl Repository {
         Ok(history::read_run_events(&self.odb, head)?
             .into_iter()
             .enumerate()
-            .map(|(seq, (id, event))| ShownEvent { run: run.to_string(), seq: seq as u64, id, event })
+            .map(|(seq, (id, event))| ShownEvent {
+                run: run.to_string(),
+                seq: seq as u64,
+                id,
+                event,
+            })
             .collect())
     }
 
     /// The event with `seq` in `run`, resolved.
     pub fn event(&self, run: &str, seq: u64) -> Result<ShownEvent, RepoError> {
         let (head, commit) = self.require_head(run)?;
-        let id = history::event_id_at(&self.odb, head, seq)?
-            .ok_or(RepoError::NoSuchEvent { run: run.to_string(), seq, count: commit.run.events })?;
+        let id = history::event_id_at(&self.odb, head, seq)?.ok_or(RepoError::NoSuchEvent {
+            run: run.to_string(),
+            seq,
+            count: commit.run.events,
+        })?;
         let mut event = history::read_event(&self.odb, id)?;
         payload::resolve(&mut event, &self.odb)?;
-        Ok(ShownEvent { run: run.to_string(), seq, id, event })
+        Ok(ShownEvent {
+            run: run.to_string(),
+            seq,
+            id,
+            event,
+        })
     }
 
     /// The reference log of `run`.

@@ -47,27 +47,53 @@ impl Repository {
     /// Resolves a revision.
     pub fn resolve(&self, revision: &str) -> Result<Resolved, RepoError> {
         if let Some((run, seq)) = revision.rsplit_once('@') {
-            let seq = seq.parse::<u64>().map_err(|_| RepoError::UnknownRevision(revision.to_string()))?;
+            let seq = seq
+                .parse::<u64>()
+                .map_err(|_| RepoError::UnknownRevision(revision.to_string()))?;
             let (head, commit) = self.require_head(run)?;
-            let id = history::event_id_at(&self.odb, head, seq)?
-                .ok_or(RepoError::NoSuchEvent { run: run.to_string(), seq, count: commit.run.events })?;
-            return Ok(Resolved::Event { run: run.to_string(), seq, id });
+            let id = history::event_id_at(&self.odb, head, seq)?.ok_or(RepoError::NoSuchEvent {
+                run: run.to_string(),
+                seq,
+                count: commit.run.events,
+            })?;
+            return Ok(Resolved::Event {
+                run: run.to_string(),
+                seq,
+                id,
+            });
         }
         if let Some((run, back)) = revision.rsplit_once('~') {
-            let back = if back.is_empty() { 1 } else { back.parse::<u64>().map_err(|_| RepoError::UnknownRevision(revision.to_string()))? };
+            let back = if back.is_empty() {
+                1
+            } else {
+                back.parse::<u64>()
+                    .map_err(|_| RepoError::UnknownRevision(revision.to_string()))?
+            };
             let (head, _) = self.require_head(run)?;
             let commits = self.log_from(head, Some(back as usize + 1))?;
-            let (id, _) = commits.get(back as usize).ok_or_else(|| RepoError::UnknownRevision(revision.to_string()))?;
-            return Ok(Resolved::Commit { run: run.to_string(), back, id: *id });
+            let (id, _) = commits
+                .get(back as usize)
+                .ok_or_else(|| RepoError::UnknownRevision(revision.to_string()))?;
+            return Ok(Resolved::Commit {
+                run: run.to_string(),
+                back,
+                id: *id,
+            });
         }
         if check_name(revision).is_ok()
             && let Some(id) = self.refs.read(&RefName::run(revision)?)?
         {
-            return Ok(Resolved::Commit { run: revision.to_string(), back: 0, id });
+            return Ok(Resolved::Commit {
+                run: revision.to_string(),
+                back: 0,
+                id,
+            });
         }
         match HexPrefix::parse(revision) {
             Ok(prefix) => Ok(Resolved::Object(self.resolve_prefix(&prefix)?)),
-            Err(_) if check_name(revision).is_ok() => Err(RepoError::UnknownRun(revision.to_string())),
+            Err(_) if check_name(revision).is_ok() => {
+                Err(RepoError::UnknownRun(revision.to_string()))
+            }
             Err(_) => Err(RepoError::UnknownRevision(revision.to_string())),
         }
     }
@@ -78,7 +104,10 @@ impl Repository {
         match candidates.as_slice() {
             [] => Err(RepoError::UnknownRevision(prefix.as_str().to_string())),
             [one] => Ok(*one),
-            _ => Err(RepoError::Ambiguous { prefix: prefix.as_str().to_string(), candidates }),
+            _ => Err(RepoError::Ambiguous {
+                prefix: prefix.as_str().to_string(),
+                candidates,
+            }),
         }
     }
 }

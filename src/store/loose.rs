@@ -39,7 +39,10 @@ impl LooseStore {
             freshen(&path);
             return Ok(None);
         }
-        let dir = path.parent().expect("object path has a parent").to_path_buf();
+        let dir = path
+            .parent()
+            .expect("object path has a parent")
+            .to_path_buf();
         fsutil::create_dir_all(&dir)?;
         let compressed = zstd::bulk::compress(&object.raw().canonical_bytes(), LEVEL)
             .context("compress object for", &path)?;
@@ -59,16 +62,21 @@ impl LooseStore {
     pub fn remove(&self, id: &ObjectId) -> Result<(), StoreError> {
         let path = self.path_of(id);
         match fs::remove_file(&path) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => {
-                Err(fsutil::IoError { operation: "remove", path, source: error }.into())
+            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(fsutil::IoError {
+                operation: "remove",
+                path,
+                source: error,
             }
+            .into()),
             _ => Ok(()),
         }
     }
 
     /// When the object's file was last written or freshened.
     pub fn modified(&self, id: &ObjectId) -> Option<SystemTime> {
-        fs::metadata(self.path_of(id)).and_then(|meta| meta.modified()).ok()
+        fs::metadata(self.path_of(id))
+            .and_then(|meta| meta.modified())
+            .ok()
     }
 
     /// Reads and checks an object file, returning its canonical bytes.
@@ -77,12 +85,20 @@ impl LooseStore {
         let compressed = match fs::read(&path) {
             Ok(bytes) => bytes,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(fsutil::IoError { operation: "read", path, source }.into()),
+            Err(source) => {
+                return Err(fsutil::IoError {
+                    operation: "read",
+                    path,
+                    source,
+                }
+                .into());
+            }
         };
-        let canonical = zstd::stream::decode_all(&compressed[..]).map_err(|error| StoreError::Corrupt {
-            path: path.clone(),
-            reason: format!("not a zstd stream: {error}"),
-        })?;
+        let canonical =
+            zstd::stream::decode_all(&compressed[..]).map_err(|error| StoreError::Corrupt {
+                path: path.clone(),
+                reason: format!("not a zstd stream: {error}"),
+            })?;
         Ok(Some(canonical))
     }
 
@@ -91,7 +107,14 @@ impl LooseStore {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(dirs),
-            Err(source) => return Err(fsutil::IoError { operation: "list", path: self.dir.clone(), source }.into()),
+            Err(source) => {
+                return Err(fsutil::IoError {
+                    operation: "list",
+                    path: self.dir.clone(),
+                    source,
+                }
+                .into());
+            }
         };
         for entry in entries {
             let entry = entry.context("list", &self.dir)?;
@@ -105,11 +128,22 @@ impl LooseStore {
     }
 
     fn ids_in(dir: &Path, out: &mut Vec<ObjectId>) -> Result<(), StoreError> {
-        let fan = dir.file_name().expect("fan directory has a name").to_string_lossy().to_string();
+        let fan = dir
+            .file_name()
+            .expect("fan directory has a name")
+            .to_string_lossy()
+            .to_string();
         let entries = match fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(source) => return Err(fsutil::IoError { operation: "list", path: dir.to_path_buf(), source }.into()),
+            Err(source) => {
+                return Err(fsutil::IoError {
+                    operation: "list",
+                    path: dir.to_path_buf(),
+                    source,
+                }
+                .into());
+            }
         };
         for entry in entries {
             let entry = entry.context("list", dir)?;
@@ -163,7 +197,8 @@ impl ObjectStore for LooseStore {
         if !dirs.is_empty() {
             fsutil::sync_dir(&self.dir)?;
         }
-        dirs.iter().try_for_each(|dir| fsutil::sync_dir(dir).map_err(StoreError::from))
+        dirs.iter()
+            .try_for_each(|dir| fsutil::sync_dir(dir).map_err(StoreError::from))
     }
 
     fn ids(&self) -> Result<Vec<ObjectId>, StoreError> {

@@ -20,7 +20,10 @@ impl MemoryStore {
 
     /// Number of objects held.
     pub fn len(&self) -> usize {
-        self.objects.read().expect("lock poisoned only by a panic").len()
+        self.objects
+            .read()
+            .expect("lock poisoned only by a panic")
+            .len()
     }
 
     /// Whether the store holds no object.
@@ -31,11 +34,20 @@ impl MemoryStore {
 
 impl ObjectStore for MemoryStore {
     fn read(&self, id: &ObjectId) -> Result<Option<RawObject>, StoreError> {
-        Ok(self.objects.read().expect("lock poisoned only by a panic").get(id).cloned())
+        Ok(self
+            .objects
+            .read()
+            .expect("lock poisoned only by a panic")
+            .get(id)
+            .cloned())
     }
 
     fn contains(&self, id: &ObjectId) -> Result<bool, StoreError> {
-        Ok(self.objects.read().expect("lock poisoned only by a panic").contains_key(id))
+        Ok(self
+            .objects
+            .read()
+            .expect("lock poisoned only by a panic")
+            .contains_key(id))
     }
 
     fn write(&self, object: &HashedObject) -> Result<(), StoreError> {
@@ -48,6 +60,12 @@ impl ObjectStore for MemoryStore {
     }
 
     fn ids(&self) -> Result<Vec<ObjectId>, StoreError> {
-        Ok(self.objects.read().expect("lock poisoned only by a panic").keys().copied().collect())
+        Ok(self
+            .objects
+            .read()
+            .expect("lock poisoned only by a panic")
+            .keys()
+            .copied()
+            .collect())
     }
 }

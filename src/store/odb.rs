@@ -113,7 +113,12 @@ impl ObjectStore for Odb {
     fn ids(&self) -> Result<Vec<ObjectId>, StoreError> {
         let mut ids = self.packs.ids()?;
         let known: HashSet<ObjectId> = ids.iter().copied().collect();
-        ids.extend(self.loose.ids()?.into_iter().filter(|id| !known.contains(id)));
+        ids.extend(
+            self.loose
+                .ids()?
+                .into_iter()
+                .filter(|id| !known.contains(id)),
+        );
         Ok(ids)
     }
 

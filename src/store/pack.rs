@@ -80,7 +80,11 @@ struct Frame {
 
 /// Writes `objects` as a new pack in `dir`, flushed before it returns. Duplicate ids are written once.
 /// Returns `None` when there is nothing to write.
-pub fn write_pack(dir: &Path, objects: &[HashedObject], options: &PackOptions) -> Result<Option<PackSummary>, StoreError> {
+pub fn write_pack(
+    dir: &Path,
+    objects: &[HashedObject],
+    options: &PackOptions,
+) -> Result<Option<PackSummary>, StoreError> {
     let frames = group_frames(objects, options.frame_size)?;
     if frames.is_empty() {
         return Ok(None);
@@ -88,7 +92,9 @@ pub fn write_pack(dir: &Path, objects: &[HashedObject], options: &PackOptions) -
     let compress = |frame: &Frame| -> std::io::Result<Vec<u8>> {
         let mut compressor = zstd::bulk::Compressor::new(options.level)?;
         if options.long_distance {
-            compressor.set_parameter(zstd::zstd_safe::CParameter::EnableLongDistanceMatching(true))?;
+            compressor.set_parameter(zstd::zstd_safe::CParameter::EnableLongDistanceMatching(
+                true,
+            ))?;
         }
         compressor.compress(&frame.raw)
     };
@@ -134,7 +140,9 @@ pub fn write_pack(dir: &Path, objects: &[HashedObject], options: &PackOptions) -
         offset += packed.len() as u64;
     }
     let checksum = hasher.finalize();
-    writer.write_all(checksum.as_bytes()).context("write", temp.path())?;
+    writer
+        .write_all(checksum.as_bytes())
+        .context("write", temp.path())?;
     writer.flush().context("write", temp.path())?;
     drop(writer);
     temp.as_file().sync_all().context("flush", temp.path())?;
@@ -144,7 +152,7 @@ pub fn write_pack(dir: &Path, objects: &[HashedObject], options: &PackOptions) -
         .map_err(|error| error.error)
         .context("rename into place", &pack_path)?;
 
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    entries.sort_unstable_by_key(|entry| entry.0);
     let index = encode_index(&entries, checksum.as_bytes());
     fsutil::write_atomic(&dir.join(format!("pack-{name}.idx")), &index, true)?;
     Ok(Some(PackSummary {
@@ -158,19 +166,35 @@ pub fn write_pack(dir: &Path, objects: &[HashedObject], options: &PackOptions) -
 fn group_frames(objects: &[HashedObject], frame_size: usize) -> Result<Vec<Frame>, StoreError> {
     let mut seen = HashSet::with_capacity(objects.len());
     let mut frames = Vec::new();
-    let mut current = Frame { raw: Vec::new(), members: Vec::new() };
+    let mut current = Frame {
+        raw: Vec::new(),
+        members: Vec::new(),
+    };
     for object in objects {
         if !seen.insert(object.id()) {
             continue;
         }
         let canonical = object.raw().canonical_bytes();
         if canonical.len() > u32::MAX as usize / 2 {
-            return Err(StoreError::TooLarge { id: object.id(), size: canonical.len() as u64 });
+            return Err(StoreError::TooLarge {
+                id: object.id(),
+                size: canonical.len() as u64,
+            });
         }
         if !current.raw.is_empty() && current.raw.len() + canonical.len() > frame_size {
-            frames.push(std::mem::replace(&mut current, Frame { raw: Vec::new(), members: Vec::new() }));
+            frames.push(std::mem::replace(
+                &mut current,
+                Frame {
+                    raw: Vec::new(),
+                    members: Vec::new(),
+                },
+            ));
         }
-        current.members.push((object.id(), current.raw.len() as u32, canonical.len() as u32));
+        current.members.push((
+            object.id(),
+            current.raw.len() as u32,
+            canonical.len() as u32,
+        ));
         current.raw.extend_from_slice(&canonical);
     }
     if !current.members.is_empty() {
@@ -180,7 +204,9 @@ fn group_frames(objects: &[HashedObject], frame_size: usize) -> Result<Vec<Frame
 }
 
 fn encode_index(entries: &[(ObjectId, [u8; ENTRY_LEN])], pack_checksum: &[u8; 32]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(INDEX_HEADER_LEN + FANOUT_LEN + entries.len() * (ID_LEN + ENTRY_LEN) + 64);
+    let mut out = Vec::with_capacity(
+        INDEX_HEADER_LEN + FANOUT_LEN + entries.len() * (ID_LEN + ENTRY_LEN) + 64,
+    );
     out.extend_from_slice(INDEX_MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
     out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
@@ -227,7 +253,11 @@ pub struct Pack {
 
 impl std::fmt::Debug for Pack {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("Pack").field("name", &self.name).field("count", &self.count).finish()
+        formatter
+            .debug_struct("Pack")
+            .field("name", &self.name)
+            .field("count", &self.count)
+            .finish()
     }
 }
 
@@ -241,11 +271,16 @@ impl std::fmt::Debug for Pack {
 fn map_file(path: &Path) -> Result<Mmap, StoreError> {
     let file = File::open(path).context("open", path)?;
     // SAFETY: see above; packs and indexes are immutable once visible.
-    unsafe { Mmap::map(&file) }.context("map", path).map_err(StoreError::from)
+    unsafe { Mmap::map(&file) }
+        .context("map", path)
+        .map_err(StoreError::from)
 }
 
 fn corrupt(path: &Path, reason: impl Into<String>) -> StoreError {
-    StoreError::Corrupt { path: path.to_path_buf(), reason: reason.into() }
+    StoreError::Corrupt {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
 }
 
 impl Pack {
@@ -259,17 +294,29 @@ impl Pack {
             .ok_or_else(|| corrupt(index_path, "index file is not named pack-<checksum>.idx"))?
             .to_string();
         let index = map_file(index_path)?;
-        if index.len() < INDEX_HEADER_LEN + FANOUT_LEN + 2 * CHECKSUM_LEN || &index[..8] != INDEX_MAGIC {
+        if index.len() < INDEX_HEADER_LEN + FANOUT_LEN + 2 * CHECKSUM_LEN
+            || &index[..8] != INDEX_MAGIC
+        {
             return Err(corrupt(index_path, "not a hive pack index"));
         }
         let version = u32::from_le_bytes(index[8..12].try_into().expect("4 bytes"));
         if version != VERSION {
-            return Err(corrupt(index_path, format!("index version {version} is not supported")));
+            return Err(corrupt(
+                index_path,
+                format!("index version {version} is not supported"),
+            ));
         }
         let count = u32::from_le_bytes(index[12..16].try_into().expect("4 bytes")) as usize;
-        let expected = INDEX_HEADER_LEN + FANOUT_LEN + count * (ID_LEN + ENTRY_LEN) + 2 * CHECKSUM_LEN;
+        let expected =
+            INDEX_HEADER_LEN + FANOUT_LEN + count * (ID_LEN + ENTRY_LEN) + 2 * CHECKSUM_LEN;
         if index.len() != expected {
-            return Err(corrupt(index_path, format!("index is {} bytes, {expected} expected for {count} objects", index.len())));
+            return Err(corrupt(
+                index_path,
+                format!(
+                    "index is {} bytes, {expected} expected for {count} objects",
+                    index.len()
+                ),
+            ));
         }
         let data = map_file(&pack_path)?;
         if data.len() < PACK_HEADER_LEN + CHECKSUM_LEN || &data[..8] != PACK_MAGIC {
@@ -329,7 +376,11 @@ impl Pack {
     }
 
     fn range_of(&self, first_byte: u8) -> (usize, usize) {
-        let low = if first_byte == 0 { 0 } else { self.fanout(first_byte as usize - 1) };
+        let low = if first_byte == 0 {
+            0
+        } else {
+            self.fanout(first_byte as usize - 1)
+        };
         (low, self.fanout(first_byte as usize).min(self.count))
     }
 
@@ -350,7 +401,10 @@ impl Pack {
     /// The ids that start with `prefix`.
     pub fn ids_with_prefix(&self, prefix: &HexPrefix) -> Vec<ObjectId> {
         let (low, high) = self.range_of(prefix.first_byte());
-        (low..high).map(|position| self.id_at(position)).filter(|id| prefix.matches(id)).collect()
+        (low..high)
+            .map(|position| self.id_at(position))
+            .filter(|id| prefix.matches(id))
+            .collect()
     }
 
     /// Every id, sorted.
@@ -360,7 +414,10 @@ impl Pack {
 
     fn frame(&self, entry: &Entry) -> Result<Arc<Vec<u8>>, StoreError> {
         let mut cache = self.frames.lock().expect("lock poisoned only by a panic");
-        if let Some(found) = cache.iter().position(|(offset, _)| *offset == entry.frame_offset) {
+        if let Some(found) = cache
+            .iter()
+            .position(|(offset, _)| *offset == entry.frame_offset)
+        {
             let hit = cache.remove(found);
             let frame = hit.1.clone();
             cache.insert(0, hit);
@@ -370,12 +427,23 @@ impl Pack {
         let start = entry.frame_offset as usize;
         let end = start + entry.frame_len as usize;
         if end > self.data.len() - CHECKSUM_LEN || start < PACK_HEADER_LEN {
-            return Err(corrupt(&self.pack_path, format!("frame at {start} runs past the end of the pack")));
+            return Err(corrupt(
+                &self.pack_path,
+                format!("frame at {start} runs past the end of the pack"),
+            ));
         }
         let raw = zstd::bulk::decompress(&self.data[start..end], entry.frame_raw_len as usize)
-            .map_err(|error| corrupt(&self.pack_path, format!("frame at {start} does not decompress: {error}")))?;
+            .map_err(|error| {
+                corrupt(
+                    &self.pack_path,
+                    format!("frame at {start} does not decompress: {error}"),
+                )
+            })?;
         if raw.len() != entry.frame_raw_len as usize {
-            return Err(corrupt(&self.pack_path, format!("frame at {start} has the wrong size")));
+            return Err(corrupt(
+                &self.pack_path,
+                format!("frame at {start} has the wrong size"),
+            ));
         }
         let frame = Arc::new(raw);
         let mut cache = self.frames.lock().expect("lock poisoned only by a panic");
@@ -390,22 +458,30 @@ impl Pack {
         let frame = self.frame(&entry)?;
         let start = entry.start as usize;
         let end = start + entry.length as usize;
-        frame
-            .get(start..end)
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| corrupt(&self.pack_path, format!("object {} lies outside its frame", self.id_at(position))))
+        frame.get(start..end).map(<[u8]>::to_vec).ok_or_else(|| {
+            corrupt(
+                &self.pack_path,
+                format!("object {} lies outside its frame", self.id_at(position)),
+            )
+        })
     }
 
     /// Reads the object at sorted position `position`.
     pub fn read_at(&self, position: usize) -> Result<RawObject, StoreError> {
         let canonical = self.canonical_at(position)?;
-        RawObject::from_canonical(&canonical)
-            .map_err(|error| corrupt(&self.pack_path, format!("object {}: {error}", self.id_at(position))))
+        RawObject::from_canonical(&canonical).map_err(|error| {
+            corrupt(
+                &self.pack_path,
+                format!("object {}: {error}", self.id_at(position)),
+            )
+        })
     }
 
     /// When the pack was written or last freshened.
     pub fn modified(&self) -> Option<SystemTime> {
-        fs::metadata(&self.pack_path).and_then(|meta| meta.modified()).ok()
+        fs::metadata(&self.pack_path)
+            .and_then(|meta| meta.modified())
+            .ok()
     }
 }
 
@@ -433,7 +509,10 @@ pub fn verify_pack(pack: &Pack) -> Vec<String> {
     for byte in 0..256 {
         let low = if byte == 0 { 0 } else { pack.fanout(byte - 1) };
         let high = pack.fanout(byte);
-        if high < low || high > pack.count || (low..high).any(|position| pack.id_at(position).first_byte() as usize != byte) {
+        if high < low
+            || high > pack.count
+            || (low..high).any(|position| pack.id_at(position).first_byte() as usize != byte)
+        {
             problems.push(format!("index fan-out is wrong at byte {byte:02x}"));
             break;
         }
@@ -447,10 +526,13 @@ pub fn verify_pack(pack: &Pack) -> Vec<String> {
             }
             match pack.canonical_at(position) {
                 Err(error) => Some(format!("object {id}: {error}")),
-                Ok(canonical) if ObjectId::hash_canonical(&canonical) != id => {
-                    Some(format!("object {id}: contents hash to {}", ObjectId::hash_canonical(&canonical)))
-                }
-                Ok(canonical) => RawObject::from_canonical(&canonical).err().map(|error| format!("object {id}: {error}")),
+                Ok(canonical) if ObjectId::hash_canonical(&canonical) != id => Some(format!(
+                    "object {id}: contents hash to {}",
+                    ObjectId::hash_canonical(&canonical)
+                )),
+                Ok(canonical) => RawObject::from_canonical(&canonical)
+                    .err()
+                    .map(|error| format!("object {id}: {error}")),
             }
         })
         .collect();
@@ -473,7 +555,10 @@ struct PackList {
 
 impl std::fmt::Debug for PackStore {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("PackStore").field("dir", &self.dir).finish()
+        formatter
+            .debug_struct("PackStore")
+            .field("dir", &self.dir)
+            .finish()
     }
 }
 
@@ -496,28 +581,44 @@ impl PackStore {
 
     /// Rescans the directory for packs written by other processes, keeping those already open.
     pub fn refresh(&self) -> Result<(), StoreError> {
-        let stamp = fs::metadata(&self.dir).and_then(|meta| meta.modified()).ok();
+        let stamp = fs::metadata(&self.dir)
+            .and_then(|meta| meta.modified())
+            .ok();
         let mut names: Vec<PathBuf> = match fs::read_dir(&self.dir) {
             Ok(entries) => entries
                 .filter_map(Result::ok)
                 .map(|entry| entry.path())
                 .filter(|path| path.extension().is_some_and(|ext| ext == "idx"))
-                .filter(|path| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("pack-")))
+                .filter(|path| {
+                    path.file_name()
+                        .is_some_and(|name| name.to_string_lossy().starts_with("pack-"))
+                })
                 .collect(),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(source) => return Err(fsutil::IoError { operation: "list", path: self.dir.clone(), source }.into()),
+            Err(source) => {
+                return Err(fsutil::IoError {
+                    operation: "list",
+                    path: self.dir.clone(),
+                    source,
+                }
+                .into());
+            }
         };
         names.sort();
         let mut state = self.state.write().expect("lock poisoned only by a panic");
         let mut packs = Vec::with_capacity(names.len());
         for index_path in names {
-            let existing = state.packs.iter().find(|pack| pack.pack_path == index_path.with_extension("pack"));
+            let existing = state
+                .packs
+                .iter()
+                .find(|pack| pack.pack_path == index_path.with_extension("pack"));
             match existing {
                 Some(pack) => packs.push(pack.clone()),
                 None => match Pack::open(&index_path) {
                     Ok(pack) => packs.push(Arc::new(pack)),
                     // A pack removed by gc between listing and opening is simply gone.
-                    Err(StoreError::Io(error)) if error.source.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(StoreError::Io(error))
+                        if error.source.kind() == std::io::ErrorKind::NotFound => {}
                     Err(error) => return Err(error),
                 },
             }
@@ -529,13 +630,23 @@ impl PackStore {
 
     /// The packs currently open.
     pub fn packs(&self) -> Vec<Arc<Pack>> {
-        self.state.read().expect("lock poisoned only by a panic").packs.clone()
+        self.state
+            .read()
+            .expect("lock poisoned only by a panic")
+            .packs
+            .clone()
     }
 
     /// Rescans only if the directory changed since the last scan.
     fn refresh_if_changed(&self) -> Result<bool, StoreError> {
-        let stamp = fs::metadata(&self.dir).and_then(|meta| meta.modified()).ok();
-        let scanned = self.state.read().expect("lock poisoned only by a panic").scanned;
+        let stamp = fs::metadata(&self.dir)
+            .and_then(|meta| meta.modified())
+            .ok();
+        let scanned = self
+            .state
+            .read()
+            .expect("lock poisoned only by a panic")
+            .scanned;
         if stamp.is_some() && stamp == scanned {
             return Ok(false);
         }
@@ -545,7 +656,10 @@ impl PackStore {
 
     fn locate(&self, id: &ObjectId) -> Result<Option<(Arc<Pack>, usize)>, StoreError> {
         let find = |packs: &[Arc<Pack>]| {
-            packs.iter().rev().find_map(|pack| pack.find(id).map(|position| (pack.clone(), position)))
+            packs
+                .iter()
+                .rev()
+                .find_map(|pack| pack.find(id).map(|position| (pack.clone(), position)))
         };
         if let Some(found) = find(&self.packs()) {
             return Ok(Some(found));
@@ -557,12 +671,20 @@ impl PackStore {
     }
 
     /// Writes a pack with explicit options and opens it.
-    pub fn write_pack_with(&self, objects: &[HashedObject], options: &PackOptions) -> Result<Option<PackSummary>, StoreError> {
+    pub fn write_pack_with(
+        &self,
+        objects: &[HashedObject],
+        options: &PackOptions,
+    ) -> Result<Option<PackSummary>, StoreError> {
         let summary = write_pack(&self.dir, objects, options)?;
         if let Some(summary) = &summary {
             let pack = Pack::open(&self.dir.join(format!("pack-{}.idx", summary.name)))?;
             let mut state = self.state.write().expect("lock poisoned only by a panic");
-            if !state.packs.iter().any(|existing| existing.name == pack.name) {
+            if !state
+                .packs
+                .iter()
+                .any(|existing| existing.name == pack.name)
+            {
                 state.packs.push(Arc::new(pack));
             }
         }
@@ -571,7 +693,11 @@ impl PackStore {
 
     /// Drops a pack from the open list (after `gc` deleted its files).
     pub fn forget(&self, name: &str) {
-        self.state.write().expect("lock poisoned only by a panic").packs.retain(|pack| pack.name != name);
+        self.state
+            .write()
+            .expect("lock poisoned only by a panic")
+            .packs
+            .retain(|pack| pack.name != name);
     }
 }
 
@@ -624,7 +750,11 @@ impl ObjectStore for PackStore {
 
     fn ids_with_prefix(&self, prefix: &HexPrefix) -> Result<Vec<ObjectId>, StoreError> {
         self.refresh()?;
-        let mut found: Vec<ObjectId> = self.packs().iter().flat_map(|pack| pack.ids_with_prefix(prefix)).collect();
+        let mut found: Vec<ObjectId> = self
+            .packs()
+            .iter()
+            .flat_map(|pack| pack.ids_with_prefix(prefix))
+            .collect();
         found.sort();
         found.dedup();
         Ok(found)

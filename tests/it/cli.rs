@@ -35,7 +35,11 @@ fn init_creates_and_reinitializes() {
     assert_eq!(first["created"], true);
     assert!(project.hive_dir().join("config").is_file());
     let again = project.hive(&["init"]);
-    assert!(again.ok().starts_with("Reinitialized existing hive repository"));
+    assert!(
+        again
+            .ok()
+            .starts_with("Reinitialized existing hive repository")
+    );
     let other = project.hive(&["init", "sub/dir"]);
     assert!(other.ok().contains("sub/dir/.hive"));
 }
@@ -44,8 +48,13 @@ fn init_creates_and_reinitializes() {
 fn append_commit_runs_log_show() {
     let project = Project::new();
     project.write("s.jsonl", &session("fix"));
-    let staged = project.hive(&["append", "--run", "fix", "s.jsonl", "--json"]).json();
-    assert_eq!(staged, json!({"run": "fix", "first_seq": 0, "count": 6, "repaired_bytes": null}));
+    let staged = project
+        .hive(&["append", "--run", "fix", "s.jsonl", "--json"])
+        .json();
+    assert_eq!(
+        staged,
+        json!({"run": "fix", "first_seq": 0, "count": 6, "repaired_bytes": null})
+    );
     let runs = project.hive(&["runs", "--json"]).json_lines();
     assert_eq!(runs[0]["staged"], 6);
     assert_eq!(runs[0]["head"], json!(null));
@@ -70,14 +79,28 @@ fn append_commit_runs_log_show() {
     assert_eq!(runs[0]["model"], "claude-test");
     assert_eq!(runs[0]["cost_usd"], 0.25);
     let table = project.hive(&["runs"]);
-    assert!(table.ok().lines().nth(1).unwrap().starts_with("fix "), "{}", table.stdout);
+    assert!(
+        table.ok().lines().nth(1).unwrap().starts_with("fix "),
+        "{}",
+        table.stdout
+    );
 
     // Nothing staged: nothing committed.
     let nothing = project.hive(&["commit", "--json"]).json();
     assert_eq!(nothing, json!({"commits": []}));
-    assert!(project.hive(&["commit"]).stderr.contains("nothing to commit"));
+    assert!(
+        project
+            .hive(&["commit"])
+            .stderr
+            .contains("nothing to commit")
+    );
 
-    project.hive_stdin(&["append", "--run", "fix"], "{\"kind\":\"user_message\",\"text\":\"more\"}\n").ok();
+    project
+        .hive_stdin(
+            &["append", "--run", "fix"],
+            "{\"kind\":\"user_message\",\"text\":\"more\"}\n",
+        )
+        .ok();
     let second = project.hive(&["commit", "--run", "fix"]);
     assert!(second.ok().starts_with("[fix "));
 
@@ -87,8 +110,20 @@ fn append_commit_runs_log_show() {
     assert_eq!(log[0]["parents"], json!([id]));
     let oneline = project.hive(&["log", "--oneline"]);
     assert_eq!(oneline.ok().lines().count(), 2);
-    assert!(project.hive(&["log", "-n", "1", "--oneline"]).ok().lines().count() == 1);
-    assert!(project.hive(&["log", "fix"]).ok().contains("Author: Test Author <test@example.com>"));
+    assert!(
+        project
+            .hive(&["log", "-n", "1", "--oneline"])
+            .ok()
+            .lines()
+            .count()
+            == 1
+    );
+    assert!(
+        project
+            .hive(&["log", "fix"])
+            .ok()
+            .contains("Author: Test Author <test@example.com>")
+    );
 
     let shown = project.hive(&["show", "fix", "--json"]).json();
     assert_eq!(shown["type"], "commit");
@@ -104,23 +139,39 @@ fn append_commit_runs_log_show() {
 #[test]
 fn rev_parse_and_cat_file() {
     let project = Project::new();
-    project.hive_stdin(&["append", "--run", "r"], &session("x")).ok();
+    project
+        .hive_stdin(&["append", "--run", "r"], &session("x"))
+        .ok();
     project.hive(&["commit"]).ok();
     let head = project.hive(&["rev-parse", "r"]).ok().trim().to_string();
     let event = project.hive(&["rev-parse", "r@1"]).ok().trim().to_string();
     assert_ne!(head, event);
     assert_eq!(project.hive(&["rev-parse", &head[..10]]).ok().trim(), head);
     assert_eq!(project.hive(&["rev-parse", "r~0"]).ok().trim(), head);
-    assert_eq!(project.hive(&["cat-file", "-t", &head]).ok().trim(), "commit");
-    assert_eq!(project.hive(&["cat-file", "-t", "r@1"]).ok().trim(), "event");
+    assert_eq!(
+        project.hive(&["cat-file", "-t", &head]).ok().trim(),
+        "commit"
+    );
+    assert_eq!(
+        project.hive(&["cat-file", "-t", "r@1"]).ok().trim(),
+        "event"
+    );
     let pretty = project.hive(&["cat-file", "-p", "r@1"]).json();
     assert_eq!(pretty["text"], "please x");
-    let size: usize = project.hive(&["cat-file", "-s", "r@1"]).ok().trim().parse().unwrap();
+    let size: usize = project
+        .hive(&["cat-file", "-s", "r@1"])
+        .ok()
+        .trim()
+        .parse()
+        .unwrap();
     assert!(size > 20);
     let all = project.hive(&["cat-file", "--all"]).json_lines();
     // 6 events, 1 event list, 1 commit.
     assert_eq!(all.len(), 8);
-    assert!(all.iter().any(|object| object["kind"] == "commit" && object["body"]["run"]["name"] == "r"));
+    assert!(
+        all.iter()
+            .any(|object| object["kind"] == "commit" && object["body"]["run"]["name"] == "r")
+    );
     let json = project.hive(&["rev-parse", "--json", "r"]).json_lines();
     assert_eq!(json[0], json!({"revision": "r", "id": head}));
 }
@@ -128,18 +179,35 @@ fn rev_parse_and_cat_file() {
 #[test]
 fn malformed_line_is_refused_and_nothing_changes() {
     let project = Project::new();
-    project.hive_stdin(&["append", "--run", "r"], &session("x")).ok();
+    project
+        .hive_stdin(&["append", "--run", "r"], &session("x"))
+        .ok();
     project.hive(&["commit"]).ok();
     let before = tree_snapshot(&project);
-    let input = "{\"kind\":\"user_message\",\"text\":\"ok\"}\n{\"kind\":\"tool_call\",\"tool\":\"Bash\"}\n";
+    let input =
+        "{\"kind\":\"user_message\",\"text\":\"ok\"}\n{\"kind\":\"tool_call\",\"tool\":\"Bash\"}\n";
     let run = project.hive_stdin(&["append", "--run", "r"], input);
     assert_eq!(run.code, 3);
-    assert_eq!(run.stderr.lines().next().unwrap(), "error: line 2: tool_call needs the field \"call_id\"");
+    assert_eq!(
+        run.stderr.lines().next().unwrap(),
+        "error: line 2: tool_call needs the field \"call_id\""
+    );
     assert!(run.stderr.contains("hint: "));
-    let run = project.hive_stdin(&["append", "--run", "r"], "{\"kind\":\"user_message\",\"text\":\"ok\"}\n{not json\n");
+    let run = project.hive_stdin(
+        &["append", "--run", "r"],
+        "{\"kind\":\"user_message\",\"text\":\"ok\"}\n{not json\n",
+    );
     assert_eq!(run.code, 3);
-    assert!(run.stderr.starts_with("error: line 2: not valid JSON"), "{}", run.stderr);
-    assert_eq!(tree_snapshot(&project), before, "a refused append changes nothing");
+    assert!(
+        run.stderr.starts_with("error: line 2: not valid JSON"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        tree_snapshot(&project),
+        before,
+        "a refused append changes nothing"
+    );
 }
 
 #[test]
@@ -153,21 +221,29 @@ fn errors_name_the_problem_and_have_exit_codes() {
     let project = Project::new();
     let run = project.hive(&["log", "nope"]);
     assert_eq!(run.code, 4);
-    assert_eq!(run.stderr.lines().next().unwrap(), "error: no run named 'nope'");
+    assert_eq!(
+        run.stderr.lines().next().unwrap(),
+        "error: no run named 'nope'"
+    );
     let run = project.hive(&["append", "--run", "bad name"]);
     assert_eq!(run.code, 3);
     assert!(run.stderr.contains("not a valid name"));
     let run = project.hive(&["show", "zzzz~x"]);
     assert_eq!(run.code, 4);
 
-    project.hive_stdin(&["append", "--run", "r"], &session("x")).ok();
+    project
+        .hive_stdin(&["append", "--run", "r"], &session("x"))
+        .ok();
     project.hive(&["commit"]).ok();
     let run = project.hive(&["show", "r@99"]);
     assert_eq!(run.code, 4);
     assert!(run.stderr.contains("run 'r' has 6 events, so no event 99"));
     // Make an ambiguous prefix: find two objects sharing a first hex digit pair and use 4 chars that both start with.
     let all = project.hive(&["cat-file", "--all"]).json_lines();
-    let ids: Vec<String> = all.iter().map(|object| object["id"].as_str().unwrap().to_string()).collect();
+    let ids: Vec<String> = all
+        .iter()
+        .map(|object| object["id"].as_str().unwrap().to_string())
+        .collect();
     let mut found = None;
     for length in (1..4).rev() {
         for a in &ids {
@@ -197,14 +273,22 @@ fn ambiguous_prefix_is_reported_with_candidates() {
     // Write blobs until two share a 4-digit prefix, through a state update per blob.
     let mut lines = String::new();
     for index in 0..3000 {
-        lines.push_str(&format!("{{\"kind\":\"state_update\",\"key\":\"k{index}\",\"value\":{index}}}\n"));
+        lines.push_str(&format!(
+            "{{\"kind\":\"state_update\",\"key\":\"k{index}\",\"value\":{index}}}\n"
+        ));
     }
     project.hive_stdin(&["append", "--run", "r"], &lines).ok();
     project.hive(&["commit"]).ok();
     let all = project.hive(&["cat-file", "--all"]).json_lines();
-    let mut ids: Vec<String> = all.iter().map(|object| object["id"].as_str().unwrap().to_string()).collect();
+    let mut ids: Vec<String> = all
+        .iter()
+        .map(|object| object["id"].as_str().unwrap().to_string())
+        .collect();
     ids.sort();
-    let pair = ids.windows(2).find(|pair| pair[0][..4] == pair[1][..4]).expect("9000 ids share some 4-digit prefix");
+    let pair = ids
+        .windows(2)
+        .find(|pair| pair[0][..4] == pair[1][..4])
+        .expect("9000 ids share some 4-digit prefix");
     let run = project.hive(&["rev-parse", &pair[0][..4]]);
     assert_eq!(run.code, 5);
     assert!(run.stderr.contains("is ambiguous"), "{}", run.stderr);
@@ -214,27 +298,41 @@ fn ambiguous_prefix_is_reported_with_candidates() {
 #[test]
 fn locked_ref_is_reported() {
     let project = Project::new();
-    project.hive_stdin(&["append", "--run", "r"], &session("x")).ok();
+    project
+        .hive_stdin(&["append", "--run", "r"], &session("x"))
+        .ok();
     // Hold the ref's lock as another process would.
     let lock_path = project.hive_dir().join("refs/runs/r.lock");
     let file = std::fs::File::create(&lock_path).unwrap();
     file.lock().unwrap();
-    let run = crate::util::hive_command(project.path()).env("HIVE_LOCK_TIMEOUT_MS", "200").args(["commit"]).output().unwrap();
+    let run = crate::util::hive_command(project.path())
+        .env("HIVE_LOCK_TIMEOUT_MS", "200")
+        .args(["commit"])
+        .output()
+        .unwrap();
     assert_eq!(run.status.code(), Some(5));
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(stderr.contains("runs/r is locked by another process"), "{stderr}");
+    assert!(
+        stderr.contains("runs/r is locked by another process"),
+        "{stderr}"
+    );
     drop(file);
     // The staged events are still there and commit once the lock is free.
     let runs = project.hive(&["runs", "--json"]).json_lines();
     assert_eq!(runs[0]["staged"], 6);
     project.hive(&["commit"]).ok();
-    assert_eq!(project.hive(&["runs", "--json"]).json_lines()[0]["events"], 6);
+    assert_eq!(
+        project.hive(&["runs", "--json"]).json_lines()[0]["events"],
+        6
+    );
 }
 
 #[test]
 fn fsck_reports_damage_precisely() {
     let project = Project::new();
-    project.hive_stdin(&["append", "--run", "r"], &session("x")).ok();
+    project
+        .hive_stdin(&["append", "--run", "r"], &session("x"))
+        .ok();
     project.hive(&["commit"]).ok();
     let report = project.hive(&["fsck", "--json"]).json();
     assert_eq!(report["ok"], true);
@@ -246,7 +344,11 @@ fn fsck_reports_damage_precisely() {
     }
     let run = project.hive(&["fsck"]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("error: missing-object"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("error: missing-object"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("referenced by run r"));
     let run = project.hive(&["show", "r"]);
     assert_eq!(run.code, 6);
@@ -256,18 +358,32 @@ fn fsck_reports_damage_precisely() {
 #[test]
 fn fsck_finds_a_flipped_bit_in_a_loose_object() {
     let project = Project::new();
-    project.hive_stdin(&["append", "--run", "r"], "{\"kind\":\"user_message\",\"text\":\"one\"}\n").ok();
+    project
+        .hive_stdin(
+            &["append", "--run", "r"],
+            "{\"kind\":\"user_message\",\"text\":\"one\"}\n",
+        )
+        .ok();
     project.hive(&["commit"]).ok();
-    let loose: Vec<_> = walk(&project.hive_dir().join("objects")).into_iter().filter(|path| !path.to_string_lossy().contains("pack")).collect();
+    let loose: Vec<_> = walk(&project.hive_dir().join("objects"))
+        .into_iter()
+        .filter(|path| !path.to_string_lossy().contains("pack"))
+        .collect();
     assert_eq!(loose.len(), 3, "a small commit is written as loose objects");
     let victim = &loose[0];
     let hex = format!(
         "{}{}",
-        victim.parent().unwrap().file_name().unwrap().to_string_lossy(),
+        victim
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy(),
         victim.file_name().unwrap().to_string_lossy()
     );
     // Replace the object with another valid zstd stream of different content.
-    let other = zstd::bulk::compress(b"hive\x01\x01\x05\x00\x00\x00\x00\x00\x00\x00wrong", 3).unwrap();
+    let other =
+        zstd::bulk::compress(b"hive\x01\x01\x05\x00\x00\x00\x00\x00\x00\x00wrong", 3).unwrap();
     std::fs::write(victim, other).unwrap();
     let report = project.hive(&["fsck", "--json"]);
     assert_eq!(report.code, 1);
@@ -280,9 +396,16 @@ fn fsck_finds_a_flipped_bit_in_a_loose_object() {
 #[test]
 fn gc_repacks_and_prunes_only_old_unreachable_objects() {
     let project = Project::new();
-    project.hive_stdin(&["append", "--run", "r"], &session("x")).ok();
+    project
+        .hive_stdin(&["append", "--run", "r"], &session("x"))
+        .ok();
     project.hive(&["commit"]).ok();
-    project.hive_stdin(&["append", "--run", "r"], "{\"kind\":\"user_message\",\"text\":\"one\"}\n").ok();
+    project
+        .hive_stdin(
+            &["append", "--run", "r"],
+            "{\"kind\":\"user_message\",\"text\":\"one\"}\n",
+        )
+        .ok();
     project.hive(&["commit"]).ok();
     // An unreachable object: a loose blob nobody references.
     let orphan = hive::object::RawObject::new(hive::ObjectKind::Blob, b"orphan".to_vec()).hashed();
@@ -290,22 +413,50 @@ fn gc_repacks_and_prunes_only_old_unreachable_objects() {
     hive::store::ObjectStore::write(&store, &orphan).unwrap();
     let report = project.hive(&["gc", "--json"]).json();
     assert_eq!(report["packed"], 11);
-    assert_eq!(report["kept_recent"], 1, "a young unreachable object survives the default grace period");
+    assert_eq!(
+        report["kept_recent"], 1,
+        "a young unreachable object survives the default grace period"
+    );
     assert_eq!(report["pruned"], 0);
     assert_eq!(project.hive(&["fsck", "--json"]).json()["dangling"], 1);
     let report = project.hive(&["gc", "--prune", "now", "--json"]).json();
     assert_eq!(report["pruned"], 1);
     let fsck = project.hive(&["fsck", "--json"]).json();
-    assert_eq!((fsck["ok"].clone(), fsck["dangling"].clone(), fsck["packs"].clone(), fsck["loose"].clone()), (json!(true), json!(0), json!(1), json!(0)));
-    assert_eq!(project.hive(&["show", "r@6", "--json"]).json()["event"]["text"], "one");
+    assert_eq!(
+        (
+            fsck["ok"].clone(),
+            fsck["dangling"].clone(),
+            fsck["packs"].clone(),
+            fsck["loose"].clone()
+        ),
+        (json!(true), json!(0), json!(1), json!(0))
+    );
+    assert_eq!(
+        project.hive(&["show", "r@6", "--json"]).json()["event"]["text"],
+        "one"
+    );
 }
 
 #[test]
 fn help_has_examples() {
     let project = Project::empty();
-    for command in ["init", "append", "commit", "runs", "log", "show", "cat-file", "rev-parse", "fsck", "gc"] {
+    for command in [
+        "init",
+        "append",
+        "commit",
+        "runs",
+        "log",
+        "show",
+        "cat-file",
+        "rev-parse",
+        "fsck",
+        "gc",
+    ] {
         let run = project.hive(&[command, "--help"]);
-        assert!(run.ok().contains("Example"), "{command} --help has an example");
+        assert!(
+            run.ok().contains("Example"),
+            "{command} --help has an example"
+        );
     }
     assert!(project.hive(&["--help"]).ok().contains("Exit codes"));
 }
@@ -318,17 +469,38 @@ fn hivemind_file_sets_repository_run_and_workspace() {
     project.hive(&["init", "store"]).ok();
     std::fs::create_dir(project.path().join("deep")).unwrap();
     let nested = project.path().join("deep");
-    let run = crate::util::hive_command(&nested).args(["append"]).stdin(std::process::Stdio::null()).output().unwrap();
+    let run = crate::util::hive_command(&nested)
+        .args(["append"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(run.status.code(), Some(0));
-    let mut child = crate::util::hive_command(&nested).args(["append"]).stdin(std::process::Stdio::piped()).spawn().unwrap();
+    let mut child = crate::util::hive_command(&nested)
+        .args(["append"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(session("y").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(session("y").as_bytes())
+        .unwrap();
     assert!(child.wait().unwrap().success());
-    let output = crate::util::hive_command(&nested).args(["commit", "--json"]).output().unwrap();
+    let output = crate::util::hive_command(&nested)
+        .args(["commit", "--json"])
+        .output()
+        .unwrap();
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value["commits"][0]["run"]["name"], "default-run");
     assert_eq!(value["commits"][0]["run"]["workspace"], "team");
-    assert!(project.path().join("store/.hive/refs/runs/default-run").is_file());
+    assert!(
+        project
+            .path()
+            .join("store/.hive/refs/runs/default-run")
+            .is_file()
+    );
 }
 
 #[test]
@@ -336,7 +508,9 @@ fn broken_pipe_is_quiet() {
     let project = Project::new();
     let mut lines = String::new();
     for index in 0..2000 {
-        lines.push_str(&format!("{{\"kind\":\"user_message\",\"text\":\"m{index}\"}}\n"));
+        lines.push_str(&format!(
+            "{{\"kind\":\"user_message\",\"text\":\"m{index}\"}}\n"
+        ));
     }
     project.hive_stdin(&["append", "--run", "r"], &lines).ok();
     project.hive(&["commit"]).ok();
@@ -349,5 +523,9 @@ fn broken_pipe_is_quiet() {
     drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0));
-    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

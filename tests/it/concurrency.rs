@@ -13,7 +13,9 @@ const EVENTS: usize = 5;
 
 fn batch(writer: usize, round: usize) -> String {
     (0..EVENTS)
-        .map(|event| format!("{{\"kind\":\"user_message\",\"text\":\"w{writer}-r{round}-e{event}\"}}\n"))
+        .map(|event| {
+            format!("{{\"kind\":\"user_message\",\"text\":\"w{writer}-r{round}-e{event}\"}}\n")
+        })
         .collect()
 }
 
@@ -25,9 +27,18 @@ fn append(project: &Project, run: &str, input: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "append failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "append failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn commit(project: &Project, run: Option<&str>) {
@@ -37,7 +48,11 @@ fn commit(project: &Project, run: Option<&str>) {
         command.args(["--run", run]);
     }
     let output = command.output().unwrap();
-    assert!(output.status.success(), "commit failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "commit failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -66,10 +81,19 @@ fn concurrent_writers_lose_and_duplicate_nothing() {
         assert_eq!(events.len(), expected, "run {run}");
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (seq, shown) in events.iter().enumerate() {
-            assert_eq!(shown.event["seq"], Value::from(seq), "gapless seqs in {run}");
-            *seen.entry(shown.event["text"].as_str().unwrap().to_string()).or_default() += 1;
+            assert_eq!(
+                shown.event["seq"],
+                Value::from(seq),
+                "gapless seqs in {run}"
+            );
+            *seen
+                .entry(shown.event["text"].as_str().unwrap().to_string())
+                .or_default() += 1;
         }
-        assert!(seen.values().all(|count| *count == 1), "no event twice in {run}");
+        assert!(
+            seen.values().all(|count| *count == 1),
+            "no event twice in {run}"
+        );
         seen
     };
     let shared = check("shared", WRITERS * ROUNDS * EVENTS);
@@ -86,7 +110,11 @@ fn concurrent_writers_lose_and_duplicate_nothing() {
         if first.ends_with("-e0") {
             let prefix = first.trim_end_matches("e0");
             for (offset, shown) in window.iter().enumerate() {
-                assert_eq!(shown.event["text"].as_str().unwrap(), format!("{prefix}e{offset}"), "a batch is contiguous");
+                assert_eq!(
+                    shown.event["text"].as_str().unwrap(),
+                    format!("{prefix}e{offset}"),
+                    "a batch is contiguous"
+                );
             }
         }
     }

@@ -22,7 +22,12 @@ fn suite(store: &dyn ObjectStore) {
     assert_eq!(store.ids().unwrap(), vec![blob.id()]);
     // A batch with duplicates and an already-present object.
     let batch: Vec<HashedObject> = (0..40)
-        .map(|index| object(ObjectKind::ALL[index % ObjectKind::ALL.len()], &format!("body {}", index % 30)))
+        .map(|index| {
+            object(
+                ObjectKind::ALL[index % ObjectKind::ALL.len()],
+                &format!("body {}", index % 30),
+            )
+        })
         .chain([blob.clone()])
         .collect();
     store.write_batch(&batch).unwrap();
@@ -33,7 +38,10 @@ fn suite(store: &dyn ObjectStore) {
     expected.dedup();
     assert_eq!(ids, expected, "ids lists each object once");
     for object in &batch {
-        let read = store.read(&object.id()).unwrap().expect("written object is present");
+        let read = store
+            .read(&object.id())
+            .unwrap()
+            .expect("written object is present");
         assert_eq!(&read, object.raw());
         assert_eq!(read.id(), object.id());
     }
@@ -45,7 +53,11 @@ fn suite(store: &dyn ObjectStore) {
     assert_eq!(store.ids_with_prefix(&whole).unwrap(), vec![target]);
     // An empty body and a large body.
     let empty = object(ObjectKind::Blob, "");
-    let large = RawObject::new(ObjectKind::Blob, (0..3_000_000u32).map(|index| (index % 251) as u8).collect()).hashed();
+    let large = RawObject::new(
+        ObjectKind::Blob,
+        (0..3_000_000u32).map(|index| (index % 251) as u8).collect(),
+    )
+    .hashed();
     store.write_batch(&[empty.clone(), large.clone()]).unwrap();
     assert_eq!(store.read(&empty.id()).unwrap().unwrap().body.len(), 0);
     assert_eq!(store.read(&large.id()).unwrap().as_ref(), Some(large.raw()));
@@ -96,7 +108,9 @@ fn pack_store_sees_packs_of_other_processes() {
 fn damaged_pack_is_reported_by_verify() {
     let dir = tempfile::tempdir().unwrap();
     let store = PackStore::new(dir.path(), PackOptions::default()).unwrap();
-    let objects: Vec<_> = (0..20).map(|index| object(ObjectKind::Blob, &format!("object {index}"))).collect();
+    let objects: Vec<_> = (0..20)
+        .map(|index| object(ObjectKind::Blob, &format!("object {index}")))
+        .collect();
     store.write_batch(&objects).unwrap();
     let pack = store.packs().pop().unwrap();
     assert!(hive::store::verify_pack(&pack).is_empty());
@@ -109,5 +123,8 @@ fn damaged_pack_is_reported_by_verify() {
     std::fs::write(&path, &bytes).unwrap();
     let store = PackStore::new(dir.path(), PackOptions::default()).unwrap();
     let problems = hive::store::verify_pack(&store.packs()[0]);
-    assert!(problems.iter().any(|problem| problem.contains("checksum")), "{problems:?}");
+    assert!(
+        problems.iter().any(|problem| problem.contains("checksum")),
+        "{problems:?}"
+    );
 }

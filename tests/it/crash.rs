@@ -17,7 +17,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -52,7 +55,9 @@ fn spawn(project: &Project, job: &Job, input: &str) -> Child {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     match job {
         Job::Append { run, .. } => {
-            command.args(["append", "--json", "--run", run]).stdin(Stdio::piped());
+            command
+                .args(["append", "--json", "--run", run])
+                .stdin(Stdio::piped());
         }
         Job::Commit => {
             command.args(["commit", "--json"]).stdin(Stdio::null());
@@ -78,10 +83,13 @@ fn killed_writers_never_lose_acknowledged_data() {
     while killed < KILLS {
         iteration += 1;
         let run = format!("run-{}", random.next() % 3);
-        let job = if random.next() % 2 == 0 {
+        let job = if random.next().is_multiple_of(2) {
             let size = 1 + (random.next() % 60) as usize;
             let input = batch(iteration, size);
-            let tags = input.lines().map(|line| event_tag(&serde_json::from_str(line).unwrap())).collect();
+            let tags = input
+                .lines()
+                .map(|line| event_tag(&serde_json::from_str(line).unwrap()))
+                .collect();
             (Job::Append { run, tags }, input)
         } else {
             (Job::Commit, String::new())
@@ -109,38 +117,69 @@ fn killed_writers_never_lose_acknowledged_data() {
             Job::Append { tags, .. } => acknowledged_tags.extend(tags),
             Job::Commit => {
                 for commit in value["commits"].as_array().unwrap() {
-                    acknowledged_commits.push((commit["run"]["name"].as_str().unwrap().to_string(), commit["id"].as_str().unwrap().to_string()));
+                    acknowledged_commits.push((
+                        commit["run"]["name"].as_str().unwrap().to_string(),
+                        commit["id"].as_str().unwrap().to_string(),
+                    ));
                 }
             }
         }
     }
     assert!(killed >= KILLS);
-    assert!(!acknowledged_commits.is_empty() && !acknowledged_tags.is_empty(), "some work completed between kills");
+    assert!(
+        !acknowledged_commits.is_empty() && !acknowledged_tags.is_empty(),
+        "some work completed between kills"
+    );
 
     let repo = Repository::open(&project.hive_dir()).unwrap();
     let report = repo.fsck().unwrap();
-    assert!(!report.has_errors(), "fsck after {killed} kills: {:?}", report.problems);
+    assert!(
+        !report.has_errors(),
+        "fsck after {killed} kills: {:?}",
+        report.problems
+    );
     // Every acknowledged commit is in its run's first-parent history.
     for (run, id) in &acknowledged_commits {
         let (head, _) = repo.require_head(run).unwrap();
-        let history: HashSet<String> = repo.log_from(head, None).unwrap().into_iter().map(|(id, _)| id.to_hex()).collect();
-        assert!(history.contains(id), "acknowledged commit {id} of {run} is in its history");
+        let history: HashSet<String> = repo
+            .log_from(head, None)
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id.to_hex())
+            .collect();
+        assert!(
+            history.contains(id),
+            "acknowledged commit {id} of {run} is in its history"
+        );
     }
     // Seal whatever is staged, then every acknowledged event is present exactly once.
     let final_commit = hive_command(project.path()).arg("commit").output().unwrap();
-    assert!(final_commit.status.success(), "{}", String::from_utf8_lossy(&final_commit.stderr));
+    assert!(
+        final_commit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&final_commit.stderr)
+    );
     let mut counts: HashMap<String, usize> = HashMap::new();
     for run in repo.runs().unwrap() {
         for (seq, shown) in repo.events(&run.name).unwrap().into_iter().enumerate() {
             assert_eq!(shown.event["seq"], Value::from(seq));
-            *counts.entry(event_tag(&Value::Object(shown.event))).or_default() += 1;
+            *counts
+                .entry(event_tag(&Value::Object(shown.event)))
+                .or_default() += 1;
         }
     }
     for tag in &acknowledged_tags {
-        assert_eq!(counts.get(tag), Some(&1), "acknowledged event {tag} is stored exactly once");
+        assert_eq!(
+            counts.get(tag),
+            Some(&1),
+            "acknowledged event {tag} is stored exactly once"
+        );
     }
     assert!(counts.keys().all(|tag| all_tags.contains(tag)));
-    assert!(counts.values().all(|count| *count == 1), "no event is stored twice");
+    assert!(
+        counts.values().all(|count| *count == 1),
+        "no event is stored twice"
+    );
     let report = repo.fsck().unwrap();
     assert!(!report.has_errors(), "{:?}", report.problems);
 }

@@ -3,7 +3,9 @@
 
 use hive::canonical;
 use hive::id::{ObjectId, ObjectKind};
-use hive::object::{Chunks, Commit, EntryKind, EventList, RawObject, RunMeta, TokenTotals, Tree, TreeEntry};
+use hive::object::{
+    Chunks, Commit, EntryKind, EventList, RawObject, RunMeta, TokenTotals, Tree, TreeEntry,
+};
 use serde_json::{Map, json};
 
 fn id(kind: ObjectKind, body: &[u8]) -> String {
@@ -12,16 +14,29 @@ fn id(kind: ObjectKind, body: &[u8]) -> String {
 
 #[test]
 fn blob_ids() {
-    assert_eq!(id(ObjectKind::Blob, b"hello"), "8bd665c928bae3cc247eb402e559dd7abbaf615a0d2c5d1ce53fe54dbf919b2e");
-    assert_eq!(id(ObjectKind::Blob, b""), "9bba25b3ffadfd1e1df664df6d6f7b05fd7274a327bbed8d97106e117421a71d");
+    assert_eq!(
+        id(ObjectKind::Blob, b"hello"),
+        "8bd665c928bae3cc247eb402e559dd7abbaf615a0d2c5d1ce53fe54dbf919b2e"
+    );
+    assert_eq!(
+        id(ObjectKind::Blob, b""),
+        "9bba25b3ffadfd1e1df664df6d6f7b05fd7274a327bbed8d97106e117421a71d"
+    );
 }
 
 #[test]
 fn event_id() {
-    let event = json!({"ts": "2026-01-01T00:00:00Z", "text": "hi", "seq": 0, "kind": "user_message"});
+    let event =
+        json!({"ts": "2026-01-01T00:00:00Z", "text": "hi", "seq": 0, "kind": "user_message"});
     let body = canonical::to_vec(&event);
-    assert_eq!(body, br#"{"kind":"user_message","seq":0,"text":"hi","ts":"2026-01-01T00:00:00Z"}"#);
-    assert_eq!(id(ObjectKind::Event, &body), "f139770baf96a6259ef710936fb7c53d0b1c13d4bb647a953d368a633b22bbaf");
+    assert_eq!(
+        body,
+        br#"{"kind":"user_message","seq":0,"text":"hi","ts":"2026-01-01T00:00:00Z"}"#
+    );
+    assert_eq!(
+        id(ObjectKind::Event, &body),
+        "f139770baf96a6259ef710936fb7c53d0b1c13d4bb647a953d368a633b22bbaf"
+    );
 }
 
 fn blob(text: &str) -> ObjectId {
@@ -30,19 +45,44 @@ fn blob(text: &str) -> ObjectId {
 
 #[test]
 fn structural_ids() {
-    let list = EventList { first_seq: 2, events: vec![blob("a"), blob("b")] }.encode();
+    let list = EventList {
+        first_seq: 2,
+        events: vec![blob("a"), blob("b")],
+    }
+    .encode();
     assert_eq!(list.body.len(), 8 + 4 + 64);
-    assert_eq!(list.id().to_hex(), "5eb661c714a6646e56cdc19b3a0483f1a5a88cd1a98c7f300925e0c745e7a830");
+    assert_eq!(
+        list.id().to_hex(),
+        "5eb661c714a6646e56cdc19b3a0483f1a5a88cd1a98c7f300925e0c745e7a830"
+    );
     let tree = Tree {
         entries: vec![
-            TreeEntry { name: "memory".into(), kind: EntryKind::Blob, id: blob("m") },
-            TreeEntry { name: "lessons".into(), kind: EntryKind::Tree, id: blob("l") },
+            TreeEntry {
+                name: "memory".into(),
+                kind: EntryKind::Blob,
+                id: blob("m"),
+            },
+            TreeEntry {
+                name: "lessons".into(),
+                kind: EntryKind::Tree,
+                id: blob("l"),
+            },
         ],
     }
     .encode();
-    assert_eq!(tree.id().to_hex(), "e55fe809f8cd82dc03196d363be080307d3ef02eba5f2da3b4ab74d2d5d921fe");
-    let chunks = Chunks { total: 3, chunks: vec![(1, blob("x")), (2, blob("yz"))] }.encode();
-    assert_eq!(chunks.id().to_hex(), "60426f6bf739d6de1a551dc195f7355b620886486cf162bdc52949fcf84189c9");
+    assert_eq!(
+        tree.id().to_hex(),
+        "e55fe809f8cd82dc03196d363be080307d3ef02eba5f2da3b4ab74d2d5d921fe"
+    );
+    let chunks = Chunks {
+        total: 3,
+        chunks: vec![(1, blob("x")), (2, blob("yz"))],
+    }
+    .encode();
+    assert_eq!(
+        chunks.id().to_hex(),
+        "60426f6bf739d6de1a551dc195f7355b620886486cf162bdc52949fcf84189c9"
+    );
 }
 
 #[test]
@@ -58,7 +98,12 @@ fn commit_id() {
             name: "fix-login".into(),
             agent: Some("claude-code".into()),
             status: Some("success".into()),
-            tokens: TokenTotals { input: 10, output: 2, cache_read: 0, cache_write: 0 },
+            tokens: TokenTotals {
+                input: 10,
+                output: 2,
+                cache_read: 0,
+                cache_write: 0,
+            },
             cost_usd: Some(0.5),
             events: 7,
             ..RunMeta::default()
@@ -67,6 +112,12 @@ fn commit_id() {
     };
     let raw = commit.encode();
     let text = String::from_utf8(raw.body.clone()).unwrap();
-    assert!(text.starts_with(r#"{"author":"Ada <ada@example.com>","events":""#), "{text}");
-    assert_eq!(raw.id().to_hex(), "cf06e011e906ad34f79e3e9692d167950db25a37bd53c000cf5db07a10eab4ae");
+    assert!(
+        text.starts_with(r#"{"author":"Ada <ada@example.com>","events":""#),
+        "{text}"
+    );
+    assert_eq!(
+        raw.id().to_hex(),
+        "cf06e011e906ad34f79e3e9692d167950db25a37bd53c000cf5db07a10eab4ae"
+    );
 }

@@ -16,13 +16,20 @@ fn events(first_seq: u64, values: Vec<Value>) -> Vec<Map<String, Value>> {
         .map(|(offset, value)| {
             let mut map = value.as_object().unwrap().clone();
             map.insert("seq".into(), json!(first_seq + offset as u64));
-            map.entry("ts").or_insert(json!(format!("2026-01-01T00:00:{:02}Z", (first_seq + offset as u64) % 60)));
+            map.entry("ts").or_insert(json!(format!(
+                "2026-01-01T00:00:{:02}Z",
+                (first_seq + offset as u64) % 60
+            )));
             map
         })
         .collect()
 }
 
-fn input<'a>(run: &'a str, parent: Option<(hive::ObjectId, &'a Commit)>, events: Vec<Map<String, Value>>) -> CommitInput<'a> {
+fn input<'a>(
+    run: &'a str,
+    parent: Option<(hive::ObjectId, &'a Commit)>,
+    events: Vec<Map<String, Value>>,
+) -> CommitInput<'a> {
     CommitInput {
         run,
         parent,
@@ -36,7 +43,12 @@ fn input<'a>(run: &'a str, parent: Option<(hive::ObjectId, &'a Commit)>, events:
     }
 }
 
-fn commit_into(store: &MemoryStore, run: &str, parent: Option<(hive::ObjectId, &Commit)>, batch: Vec<Map<String, Value>>) -> (hive::ObjectId, Commit) {
+fn commit_into(
+    store: &MemoryStore,
+    run: &str,
+    parent: Option<(hive::ObjectId, &Commit)>,
+    batch: Vec<Map<String, Value>>,
+) -> (hive::ObjectId, Commit) {
     let built = build_commit(store, input(run, parent, batch)).unwrap();
     store.write_batch(&built.objects).unwrap();
     (built.id, built.commit)
@@ -45,11 +57,21 @@ fn commit_into(store: &MemoryStore, run: &str, parent: Option<(hive::ObjectId, &
 #[test]
 fn appending_n_events_writes_o_n_objects_and_history_is_recoverable() {
     let store = MemoryStore::new();
-    let first = events(0, (0..50).map(|index| json!({"kind": "user_message", "text": format!("message {index}")})).collect());
+    let first = events(
+        0,
+        (0..50)
+            .map(|index| json!({"kind": "user_message", "text": format!("message {index}")}))
+            .collect(),
+    );
     let (head, commit) = commit_into(&store, "r", None, first.clone());
     assert_eq!(commit.run.events, 50);
     let before = store.len();
-    let second = events(50, (0..10).map(|index| json!({"kind": "reasoning", "text": format!("thought {index}")})).collect());
+    let second = events(
+        50,
+        (0..10)
+            .map(|index| json!({"kind": "reasoning", "text": format!("thought {index}")}))
+            .collect(),
+    );
     let built = build_commit(&store, input("r", Some((head, &commit)), second.clone())).unwrap();
     // 10 events + 1 event list + 1 commit, whatever the run's length.
     assert_eq!(built.objects.len(), 12);
@@ -78,12 +100,29 @@ fn run_metadata_sums_usage_and_tracks_status() {
     );
     let (head, commit) = commit_into(&store, "r", None, batch);
     let meta = &commit.run;
-    assert_eq!((meta.agent.as_deref(), meta.model.as_deref(), meta.session_id.as_deref()), (Some("codex"), Some("m2"), Some("abc")));
-    assert_eq!((meta.tokens.input, meta.tokens.output, meta.tokens.cache_read), (15, 3, 3));
+    assert_eq!(
+        (
+            meta.agent.as_deref(),
+            meta.model.as_deref(),
+            meta.session_id.as_deref()
+        ),
+        (Some("codex"), Some("m2"), Some("abc"))
+    );
+    assert_eq!(
+        (
+            meta.tokens.input,
+            meta.tokens.output,
+            meta.tokens.cache_read
+        ),
+        (15, 3, 3)
+    );
     assert_eq!(meta.cost_usd, Some(0.75));
     assert_eq!(meta.duration_ms, Some(60_000));
     assert_eq!(meta.status.as_deref(), Some("running"));
-    let end = events(3, vec![json!({"kind": "session_end", "status": "failure", "ts": "2026-01-01T00:02:00Z"})]);
+    let end = events(
+        3,
+        vec![json!({"kind": "session_end", "status": "failure", "ts": "2026-01-01T00:02:00Z"})],
+    );
     let (_, commit) = commit_into(&store, "r", Some((head, &commit)), end);
     assert_eq!(commit.run.status.as_deref(), Some("failure"));
     assert_eq!(commit.run.duration_ms, Some(120_000));
@@ -101,13 +140,34 @@ fn state_updates_build_a_tree_and_null_deletes() {
         ],
     );
     let (head, commit) = commit_into(&store, "r", None, batch);
-    let tree = hive::object::Tree::decode(&store.read(&commit.tree.unwrap()).unwrap().unwrap()).unwrap();
-    assert_eq!(tree.entries.iter().map(|entry| entry.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    let tree =
+        hive::object::Tree::decode(&store.read(&commit.tree.unwrap()).unwrap().unwrap()).unwrap();
+    assert_eq!(
+        tree.entries
+            .iter()
+            .map(|entry| entry.name.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
     // A commit without state updates keeps the tree.
-    let (head2, commit2) = commit_into(&store, "r", Some((head, &commit)), events(2, vec![json!({"kind": "reasoning", "text": "t"})]));
+    let (head2, commit2) = commit_into(
+        &store,
+        "r",
+        Some((head, &commit)),
+        events(2, vec![json!({"kind": "reasoning", "text": "t"})]),
+    );
     assert_eq!(commit2.tree, commit.tree);
-    let (_, commit3) = commit_into(&store, "r", Some((head2, &commit2)), events(3, vec![json!({"kind": "state_update", "key": "a", "value": null})]));
-    let tree = hive::object::Tree::decode(&store.read(&commit3.tree.unwrap()).unwrap().unwrap()).unwrap();
+    let (_, commit3) = commit_into(
+        &store,
+        "r",
+        Some((head2, &commit2)),
+        events(
+            3,
+            vec![json!({"kind": "state_update", "key": "a", "value": null})],
+        ),
+    );
+    let tree =
+        hive::object::Tree::decode(&store.read(&commit3.tree.unwrap()).unwrap().unwrap()).unwrap();
     assert_eq!(tree.entries.len(), 1);
 }
 
@@ -115,7 +175,10 @@ fn state_updates_build_a_tree_and_null_deletes() {
 fn a_gap_in_seqs_is_refused() {
     let store = MemoryStore::new();
     let batch = events(1, vec![json!({"kind": "reasoning", "text": "t"})]);
-    assert!(matches!(build_commit(&store, input("r", None, batch)), Err(hive::RepoError::StagedGap { .. })));
+    assert!(matches!(
+        build_commit(&store, input("r", None, batch)),
+        Err(hive::RepoError::StagedGap { .. })
+    ));
 }
 
 #[test]
@@ -124,13 +187,18 @@ fn large_fields_become_blobs_and_resolve() {
     let big = "x".repeat(200);
     let batch = events(
         0,
-        vec![json!({"kind": "tool_call", "call_id": "c", "tool": "Write", "input": {"path": "a", "content": big, "list": [big, "small"]}, "attrs": {"note": big}})],
+        vec![
+            json!({"kind": "tool_call", "call_id": "c", "tool": "Write", "input": {"path": "a", "content": big, "list": [big, "small"]}, "attrs": {"note": big}}),
+        ],
     );
     let (head, _) = commit_into(&store, "r", None, batch.clone());
     let stored_event_id = event_id_at(&store, head, 0).unwrap().unwrap();
     let stored = hive::repo::read_event(&store, stored_event_id).unwrap();
     let refs = payload::refs_of(&stored).unwrap();
-    let paths: Vec<&str> = refs.iter().map(|reference| reference.path.as_str()).collect();
+    let paths: Vec<&str> = refs
+        .iter()
+        .map(|reference| reference.path.as_str())
+        .collect();
     assert_eq!(paths, ["/attrs/note", "/input/content", "/input/list/0"]);
     assert_eq!(stored["input"]["path"], "a");
     assert_eq!(stored["input"]["content"], Value::Null);
@@ -146,7 +214,9 @@ fn payloads_over_a_mebibyte_are_chunked_and_near_copies_share_chunks() {
     let mut state = 42u64;
     let text: String = (0..3_000_000)
         .map(|_| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (b'a' + ((state >> 33) % 26) as u8) as char
         })
         .collect();
@@ -160,18 +230,29 @@ fn payloads_over_a_mebibyte_are_chunked_and_near_copies_share_chunks() {
         ],
     );
     let (head, _) = commit_into(&store, "r", None, batch.clone());
-    let first = hive::repo::read_event(&store, event_id_at(&store, head, 0).unwrap().unwrap()).unwrap();
-    let second = hive::repo::read_event(&store, event_id_at(&store, head, 1).unwrap().unwrap()).unwrap();
+    let first =
+        hive::repo::read_event(&store, event_id_at(&store, head, 0).unwrap().unwrap()).unwrap();
+    let second =
+        hive::repo::read_event(&store, event_id_at(&store, head, 1).unwrap().unwrap()).unwrap();
     let chunks_of = |event: &Map<String, Value>| {
         let reference = &payload::refs_of(event).unwrap()[0];
         let raw = store.read(&reference.blob).unwrap().unwrap();
         assert_eq!(raw.kind, ObjectKind::Chunks);
-        Chunks::decode(&raw).unwrap().chunks.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+        Chunks::decode(&raw)
+            .unwrap()
+            .chunks
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect::<Vec<_>>()
     };
     let (a, b) = (chunks_of(&first), chunks_of(&second));
     assert!(a.len() >= 4, "3 MB splits into several chunks");
     let shared = a.iter().filter(|id| b.contains(id)).count();
-    assert!(shared + 2 >= a.len(), "all but the edited chunks are shared: {shared} of {}", a.len());
+    assert!(
+        shared + 2 >= a.len(),
+        "all but the edited chunks are shared: {shared} of {}",
+        a.len()
+    );
     let all = read_run_events(&store, head).unwrap();
     assert_eq!(all[0].1, batch[0]);
     assert_eq!(all[1].1, batch[1]);
@@ -180,10 +261,26 @@ fn payloads_over_a_mebibyte_are_chunked_and_near_copies_share_chunks() {
 #[test]
 fn event_list_segments_chain() {
     let store = MemoryStore::new();
-    let (head, commit) = commit_into(&store, "r", None, events(0, vec![json!({"kind": "reasoning", "text": "a"})]));
-    let (head2, _) = commit_into(&store, "r", Some((head, &commit)), events(1, vec![json!({"kind": "reasoning", "text": "b"})]));
+    let (head, commit) = commit_into(
+        &store,
+        "r",
+        None,
+        events(0, vec![json!({"kind": "reasoning", "text": "a"})]),
+    );
+    let (head2, _) = commit_into(
+        &store,
+        "r",
+        Some((head, &commit)),
+        events(1, vec![json!({"kind": "reasoning", "text": "b"})]),
+    );
     let segments = hive::repo::run_segments(&store, head2).unwrap();
-    assert_eq!(segments.iter().map(|segment: &EventList| segment.first_seq).collect::<Vec<_>>(), [0, 1]);
+    assert_eq!(
+        segments
+            .iter()
+            .map(|segment: &EventList| segment.first_seq)
+            .collect::<Vec<_>>(),
+        [0, 1]
+    );
 }
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -196,7 +293,8 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(3, 40, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::btree_map("[a-z~/]{1,6}", inner, 0..6).prop_map(|map| Value::Object(map.into_iter().collect())),
+            prop::collection::btree_map("[a-z~/]{1,6}", inner, 0..6)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
         ]
     })
 }

@@ -1,1 +1,39 @@
+//! The README's first command: the worked example's tour runs and shows what it promises.
 
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn tour_runs() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".hivemind-example/tour.sh");
+    let scratch = tempfile::tempdir().unwrap();
+    let output = Command::new("bash")
+        .arg(&script)
+        .env("HIVE", crate::util::hive_bin())
+        .env("TMPDIR", scratch.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "tour failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "Initialized empty hive repository",
+        "staged 15 events for 'fix-login' (seq 0..14)",
+        "[fix-login-retry ",
+        "follow-up: empty password test",
+        "fix-login        success     claude-code",
+        "fix-login-retry  failure     codex",
+        "tokens 11140 in / 306 out",
+        "\"$refs\"",
+        "ok",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "tour output lacks {expected:?}:\n{stdout}"
+        );
+    }
+}

@@ -51,13 +51,17 @@ impl Run {
     /// Parses stdout as one JSON value.
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(self.ok()).unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.stdout))
+        serde_json::from_str(self.ok())
+            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.stdout))
     }
 
     /// Parses stdout as JSON Lines.
     #[track_caller]
     pub fn json_lines(&self) -> Vec<serde_json::Value> {
-        self.ok().lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect()
+        self.ok()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .collect()
     }
 }
 
@@ -76,7 +80,9 @@ impl Project {
 
     /// A new directory without a repository.
     pub fn empty() -> Project {
-        Project { dir: tempfile::tempdir().expect("temporary directory") }
+        Project {
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -89,7 +95,12 @@ impl Project {
 
     /// Runs hive with arguments.
     pub fn hive(&self, args: &[&str]) -> Run {
-        Run::from(hive_command(self.path()).args(args).output().expect("hive runs"))
+        Run::from(
+            hive_command(self.path())
+                .args(args)
+                .output()
+                .expect("hive runs"),
+        )
     }
 
     /// Runs hive with arguments and `input` on stdin.
@@ -101,7 +112,12 @@ impl Project {
             .stderr(Stdio::piped())
             .spawn()
             .expect("hive runs");
-        child.stdin.take().expect("piped").write_all(input.as_bytes()).expect("stdin accepts input");
+        child
+            .stdin
+            .take()
+            .expect("piped")
+            .write_all(input.as_bytes())
+            .expect("stdin accepts input");
         Run::from(child.wait_with_output().expect("hive finishes"))
     }
 
