@@ -55,6 +55,30 @@ pub struct GcReport {
     pub pack: Option<String>,
 }
 
+/// Temporary files older than this were left by a process that died while writing.
+const TEMPORARY_AGE: Duration = Duration::from_secs(3600);
+
+/// Removes `.tmp-*` files, left by writers that died, older than `age`. Best effort.
+fn remove_stale_temporaries(dir: &std::path::Path, age: Duration, now: SystemTime) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            remove_stale_temporaries(&path, age, now);
+        } else if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+            let old = entry
+                .metadata()
+                .and_then(|meta| meta.modified())
+                .is_ok_and(|time| now.duration_since(time).unwrap_or_default() >= age);
+            if old {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+}
+
 impl Repository {
     /// Repacks and prunes. Fails without deleting anything if the repository has missing or damaged objects.
     pub fn gc(&self, options: &GcOptions) -> Result<GcReport, RepoError> {
@@ -161,6 +185,7 @@ impl Repository {
             }
         }
         report.kept_recent += kept.len() as u64;
+        remove_stale_temporaries(self.odb.dir(), options.grace.min(TEMPORARY_AGE), now);
         fsutil::sync_dir(packs.dir())?;
         report.bytes_after = self.stored_bytes()?;
         Ok(report)

@@ -121,3 +121,53 @@ fn commit_id() {
         "cf06e011e906ad34f79e3e9692d167950db25a37bd53c000cf5db07a10eab4ae"
     );
 }
+
+/// docs/events.schema.json and the parser agree on the kinds and on which fields each kind requires.
+#[test]
+fn event_schema_matches_the_parser() {
+    use hive::event::{Event, EventKind};
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/events.schema.json"
+    ))
+    .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let kinds: Vec<&str> = schema["properties"]["kind"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|kind| kind.as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, EventKind::ALL.map(EventKind::name));
+    let sample = |field: &str| match field {
+        "op" => json!("read"),
+        "text" | "call_id" | "tool" | "path" | "message" | "key" | "name" => json!("x"),
+        _ => json!({"any": 1}),
+    };
+    for rule in schema["allOf"].as_array().unwrap() {
+        let kind = rule["if"]["properties"]["kind"]["const"].as_str().unwrap();
+        let required: Vec<&str> = rule["then"]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|field| field.as_str().unwrap())
+            .collect();
+        let mut full = serde_json::Map::new();
+        full.insert("kind".into(), json!(kind));
+        for field in &required {
+            full.insert(field.to_string(), sample(field));
+        }
+        assert!(
+            Event::from_json(serde_json::Value::Object(full.clone())).is_ok(),
+            "{kind} with its required fields"
+        );
+        for field in &required {
+            let mut partial = full.clone();
+            partial.remove(*field);
+            assert!(
+                Event::from_json(serde_json::Value::Object(partial)).is_err(),
+                "{kind} without {field} is refused"
+            );
+        }
+    }
+}
