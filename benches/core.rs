@@ -1,1 +1,181 @@
-fn main() {}
+//! Micro-benchmarks of the hot paths: event encoding and hashing, object writes (loose and pack), pack index
+//! lookups, reading a 10,000-event run, and committing one session. Run: `cargo bench --bench core`.
+
+mod workload;
+
+use divan::Bencher;
+use divan::counter::{BytesCount, ItemsCount};
+use hive::canonical;
+use hive::id::{ObjectId, ObjectKind};
+use hive::object::{HashedObject, RawObject};
+use hive::payload;
+use hive::repo::{CommitInput, CommitOptions, Repository, build_commit, read_run_events};
+use hive::store::{LooseStore, ObjectStore, Odb, OdbOptions, PackOptions, PackStore};
+use hive::time::Timestamp;
+use serde_json::Value;
+
+fn main() {
+    divan::main();
+}
+
+fn session_objects(session: u64) -> Vec<HashedObject> {
+    let mut objects = Vec::new();
+    for mut event in workload::numbered(&workload::session(session, 200), 0) {
+        payload::externalize(&mut event, payload::DEFAULT_THRESHOLD, &mut objects);
+        objects.push(
+            RawObject::new(ObjectKind::Event, canonical::to_vec(&Value::Object(event))).hashed(),
+        );
+    }
+    objects
+}
+
+/// Externalize large fields, encode canonically and hash every event of a 200-event session.
+#[divan::bench]
+fn encode_and_hash_session(bencher: Bencher) {
+    let events = workload::numbered(&workload::session(1, 200), 0);
+    let bytes: usize = events
+        .iter()
+        .map(|event| serde_json::to_vec(event).unwrap().len())
+        .sum();
+    bencher
+        .counter(BytesCount::new(bytes))
+        .with_inputs(|| events.clone())
+        .bench_values(|events| {
+            let mut objects = Vec::new();
+            for mut event in events {
+                payload::externalize(&mut event, payload::DEFAULT_THRESHOLD, &mut objects);
+                objects.push(
+                    RawObject::new(ObjectKind::Event, canonical::to_vec(&Value::Object(event)))
+                        .hashed(),
+                );
+            }
+            objects
+        });
+}
+
+/// Write 200 objects of one session as loose files (each flushed, directories flushed once).
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn write_loose_session(bencher: Bencher) {
+    let objects = session_objects(2);
+    bencher
+        .counter(ItemsCount::new(objects.len()))
+        .with_inputs(|| tempfile::tempdir().unwrap())
+        .bench_local_refs(|dir| LooseStore::new(dir.path()).write_batch(&objects).unwrap());
+}
+
+/// Write 200 objects of one session as one pack (one flush for the pack, one for the index).
+#[divan::bench(sample_count = 50, sample_size = 1)]
+fn write_pack_session(bencher: Bencher) {
+    let objects = session_objects(3);
+    bencher
+        .counter(ItemsCount::new(objects.len()))
+        .with_inputs(|| tempfile::tempdir().unwrap())
+        .bench_local_refs(|dir| {
+            PackStore::new(dir.path(), PackOptions::default())
+                .unwrap()
+                .write_batch(&objects)
+                .unwrap();
+        });
+}
+
+/// Find and read one object in a pack of 100,000 objects.
+#[divan::bench]
+fn pack_lookup(bencher: Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = PackStore::new(dir.path(), PackOptions::default()).unwrap();
+    let objects: Vec<HashedObject> = (0..100_000u32)
+        .map(|index| {
+            RawObject::new(
+                ObjectKind::Event,
+                format!("{{\"kind\":\"reasoning\",\"seq\":{index},\"text\":\"t\"}}").into_bytes(),
+            )
+            .hashed()
+        })
+        .collect();
+    store.write_batch(&objects).unwrap();
+    let ids: Vec<ObjectId> = objects.iter().map(HashedObject::id).collect();
+    let mut rng = workload::Rng::new(9);
+    bencher.bench_local(|| {
+        let id = ids[rng.below(ids.len() as u64) as usize];
+        store.read(&id).unwrap().unwrap()
+    });
+}
+
+/// Find one id in the index of a pack of 100,000 objects, without reading the object.
+#[divan::bench]
+fn pack_index_contains(bencher: Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = PackStore::new(dir.path(), PackOptions::default()).unwrap();
+    let objects: Vec<HashedObject> = (0..100_000u32)
+        .map(|index| {
+            RawObject::new(
+                ObjectKind::Event,
+                format!("{{\"kind\":\"reasoning\",\"seq\":{index},\"text\":\"t\"}}").into_bytes(),
+            )
+            .hashed()
+        })
+        .collect();
+    store.write_batch(&objects).unwrap();
+    let ids: Vec<ObjectId> = objects.iter().map(HashedObject::id).collect();
+    let mut rng = workload::Rng::new(9);
+    bencher.bench_local(|| {
+        store
+            .contains(&ids[rng.below(ids.len() as u64) as usize])
+            .unwrap()
+    });
+}
+
+/// Read back every event of a 10,000-event run (50 commits of 200 events), payloads resolved.
+#[divan::bench(sample_count = 20)]
+fn read_run_10k_events(bencher: Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    let odb = Odb::open(dir.path(), OdbOptions::default()).unwrap();
+    let mut head: Option<(ObjectId, hive::object::Commit)> = None;
+    for commit in 0..50u64 {
+        let events = workload::numbered(&workload::session(100 + commit, 200), commit * 200);
+        let built = build_commit(
+            &odb,
+            CommitInput {
+                run: "bench",
+                parent: head.as_ref().map(|(id, commit)| (*id, commit)),
+                events,
+                author: "Bench <bench@example.com>".into(),
+                time: Timestamp(0),
+                message: String::new(),
+                threshold: payload::DEFAULT_THRESHOLD,
+                workspace: None,
+                code: None,
+            },
+        )
+        .unwrap();
+        odb.write_batch(&built.objects).unwrap();
+        head = Some((built.id, built.commit));
+    }
+    let (head, _) = head.unwrap();
+    bencher
+        .counter(ItemsCount::new(10_000usize))
+        .bench(|| read_run_events(&odb, head).unwrap().len());
+}
+
+/// The per-session path: stage a 200-event session in the journal, then commit it durably.
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn append_and_commit_session(bencher: Bencher) {
+    let project = tempfile::tempdir().unwrap();
+    let (repo, _) = Repository::init(project.path()).unwrap();
+    let events = workload::session(4, 200);
+    let options = CommitOptions {
+        message: "bench".into(),
+        cwd: Some(project.path().to_path_buf()),
+    };
+    let mut counter = 0u64;
+    bencher
+        .counter(ItemsCount::new(events.len()))
+        .with_inputs(|| {
+            counter += 1;
+            (format!("run-{counter}"), events.clone())
+        })
+        .bench_local_values(|(run, events)| {
+            repo.append_events(&run, events).unwrap();
+            repo.commit(Some(&run), &options).unwrap()
+        });
+}

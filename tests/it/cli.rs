@@ -529,3 +529,102 @@ fn broken_pipe_is_quiet() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn code_context_and_author_come_from_git() {
+    let project = Project::empty();
+    let code = project.path().join("code");
+    std::fs::create_dir(&code).unwrap();
+    git(&code, &["init", "-q", "-b", "trunk"]);
+    git(&code, &["config", "user.name", "Git Person"]);
+    git(&code, &["config", "user.email", "git@example.com"]);
+    std::fs::write(code.join("a.txt"), "one\n").unwrap();
+    git(&code, &["add", "a.txt"]);
+    git(&code, &["commit", "-q", "-m", "first"]);
+    let head = String::from_utf8(
+        std::process::Command::new("git")
+            .current_dir(&code)
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    project.hive(&["init", "code"]).ok();
+    let run = |input: &str| {
+        let mut command = crate::util::hive_command(&code);
+        command
+            .env_remove("HIVE_NO_CODE_CONTEXT")
+            .env_remove("HIVE_AUTHOR")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1");
+        let mut child = command
+            .args(["append", "--run", "r"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+        let mut command = crate::util::hive_command(&code);
+        command
+            .env_remove("HIVE_NO_CODE_CONTEXT")
+            .env_remove("HIVE_AUTHOR")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1");
+        let output = command.args(["commit", "--json"]).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let first = run(&format!(
+        "{{\"kind\":\"session_start\",\"agent\":\"a\",\"cwd\":{}}}\n",
+        serde_json::to_string(code.to_str().unwrap()).unwrap()
+    ));
+    let commit = &first["commits"][0];
+    assert_eq!(commit["author"], "Git Person <git@example.com>");
+    let context = &commit["run"]["code"];
+    assert_eq!(context["commit"], head.trim());
+    assert_eq!(context["branch"], "trunk");
+    assert_eq!(context["dirty"], false);
+    assert_eq!(
+        std::path::Path::new(context["root"].as_str().unwrap())
+            .canonicalize()
+            .unwrap(),
+        code.canonicalize().unwrap()
+    );
+    // The session_start event itself records the code context.
+    let event = project
+        .hive(&["-C", "code", "show", "r@0", "--json"])
+        .json();
+    assert_eq!(event["event"]["code"]["branch"], "trunk");
+    // A new session started with an edited tracked file records dirty.
+    std::fs::write(code.join("a.txt"), "two\n").unwrap();
+    run("{\"kind\":\"session_start\",\"agent\":\"a\"}\n");
+    let event = project
+        .hive(&["-C", "code", "show", "r@1", "--json"])
+        .json();
+    assert_eq!(event["event"]["code"]["dirty"], true);
+}

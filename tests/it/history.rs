@@ -1,7 +1,7 @@
 //! Run logic against the in-memory store: commits, event recovery, state trees, payload blobs and chunks.
 
 use hive::id::ObjectKind;
-use hive::object::{Chunks, Commit, EventList};
+use hive::object::{Chunks, Commit, EventList, RawObject};
 use hive::payload;
 use hive::repo::{CommitInput, build_commit, event_id_at, read_run_events};
 use hive::store::{MemoryStore, ObjectStore};
@@ -312,4 +312,33 @@ proptest! {
         payload::resolve(&mut event, &store).unwrap();
         prop_assert_eq!(event, original);
     }
+}
+
+#[test]
+fn gc_keeps_an_old_object_that_a_writer_just_reused() {
+    use hive::store::LooseStore;
+    use std::time::{Duration, SystemTime};
+    let project = tempfile::tempdir().unwrap();
+    let (repo, _) = hive::Repository::init(project.path()).unwrap();
+    let loose = LooseStore::new(repo.dir().join("objects"));
+    let reused = RawObject::new(ObjectKind::Blob, b"reused".to_vec()).hashed();
+    let forgotten = RawObject::new(ObjectKind::Blob, b"forgotten".to_vec()).hashed();
+    loose
+        .write_batch(&[reused.clone(), forgotten.clone()])
+        .unwrap();
+    let month_ago = SystemTime::now() - Duration::from_secs(30 * 24 * 3600);
+    for id in [reused.id(), forgotten.id()] {
+        std::fs::File::options()
+            .write(true)
+            .open(loose.path_of(&id))
+            .unwrap()
+            .set_modified(month_ago)
+            .unwrap();
+    }
+    // A writer about to reference `reused` writes it again: it exists, so only its age is refreshed.
+    repo.odb().write(&reused).unwrap();
+    let report = repo.gc(&hive::repo::GcOptions::default()).unwrap();
+    assert_eq!((report.pruned, report.kept_recent), (1, 1));
+    assert!(repo.odb().contains(&reused.id()).unwrap());
+    assert!(!repo.odb().contains(&forgotten.id()).unwrap());
 }
