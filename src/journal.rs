@@ -31,6 +31,14 @@ pub enum JournalError {
         /// The journal file.
         path: PathBuf,
     },
+    /// One event is larger than a journal record can hold.
+    #[error("event {seq} is {size} bytes; an event is limited to 1 GiB")]
+    TooLarge {
+        /// The seq it would have had.
+        seq: u64,
+        /// Its size.
+        size: usize,
+    },
     /// A record before the end is damaged: later records cannot be trusted.
     #[error("staging journal {} is damaged at byte {offset}: {reason}", path.display())]
     Corrupt {
@@ -131,25 +139,29 @@ impl Journal {
             .map(|staged| staged.seq + 1)
             .unwrap_or(0)
             .max(committed()?);
+        // A new (or torn-headed) file starts with the header.
+        let fresh = scan.valid_len < MAGIC.len() as u64;
+        let start = if fresh { 0 } else { scan.valid_len };
         let mut buffer = Vec::new();
-        if scan.valid_len < MAGIC.len() as u64 {
+        if fresh {
             buffer.extend_from_slice(MAGIC);
         }
         let count = events.len() as u64;
         for (offset, mut event) in events.into_iter().enumerate() {
             event.insert("seq".into(), Value::from(next + offset as u64));
             let payload = canonical::to_vec(&Value::Object(event));
+            if payload.len() > MAX_RECORD {
+                return Err(JournalError::TooLarge {
+                    seq: next + offset as u64,
+                    size: payload.len(),
+                });
+            }
             buffer.extend_from_slice(&(payload.len() as u32).to_le_bytes());
             buffer.extend_from_slice(&blake3::hash(&payload).as_bytes()[..8]);
             buffer.extend_from_slice(&payload);
         }
-        let start = scan.valid_len.max(if buffer.starts_with(MAGIC) {
-            0
-        } else {
-            MAGIC.len() as u64
-        });
         let file = &mut locked.file;
-        if scan.torn.is_some() || file.metadata().context("inspect", &locked.path)?.len() != start {
+        if file.metadata().context("inspect", &locked.path)?.len() != start {
             file.set_len(start)
                 .context("cut the torn record off", &locked.path)?;
         }
@@ -157,6 +169,10 @@ impl Journal {
             .context("seek in", &locked.path)?;
         file.write_all(&buffer).context("append to", &locked.path)?;
         file.sync_data().context("flush", &locked.path)?;
+        if fresh {
+            // The file may be new: make its name durable too.
+            fsutil::sync_dir(locked.path.parent().expect("journal has a parent"))?;
+        }
         Ok(AppendOutcome {
             first_seq: next,
             count,

@@ -373,6 +373,7 @@ impl FileRefStore {
         fsutil::create_dir_all(path.parent().expect("log path has a parent"))?;
         let mut line = serde_json::to_vec(entry).expect("a reflog entry serializes");
         line.push(b'\n');
+        let created = !path.exists();
         let mut file = fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -380,6 +381,9 @@ impl FileRefStore {
             .context("open", &path)?;
         file.write_all(&line).context("append to", &path)?;
         file.sync_data().context("flush", &path)?;
+        if created {
+            fsutil::sync_dir(path.parent().expect("log path has a parent"))?;
+        }
         Ok(())
     }
 }

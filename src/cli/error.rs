@@ -98,6 +98,9 @@ impl From<RepoError> for CliError {
             RepoError::Ref(RefError::Stale { .. }) => (code::CONFLICT, "another process changed it; run the command again".into()),
             RepoError::Ref(RefError::Corrupt { .. }) => (code::CORRUPT, "run `hive fsck`; `hive log` of the run shows its history".into()),
             RepoError::Journal(JournalError::Locked { .. }) => (code::CONFLICT, "another hive process is using the journal; try again".into()),
+            RepoError::Journal(JournalError::TooLarge { .. }) => {
+                (code::BAD_INPUT, "split the payload over several events; nothing was staged".into())
+            }
             RepoError::Journal(JournalError::Corrupt { .. }) => (code::CORRUPT, "run `hive fsck` for a full report".into()),
             RepoError::Store(StoreError::Corrupt { .. }) => (code::CORRUPT, "run `hive fsck` for a full report".into()),
             RepoError::Store(StoreError::TooLarge { .. }) => (code::BAD_INPUT, "split the payload; objects over 2 GiB are not stored".into()),

@@ -68,7 +68,12 @@ impl ObjectStore for Odb {
         if let Some(found) = self.packs.read(id)? {
             return Ok(Some(found));
         }
-        self.loose.read(id)
+        if let Some(found) = self.loose.read(id)? {
+            return Ok(Some(found));
+        }
+        // gc may have moved the object from a loose file into a new pack between the two looks.
+        self.packs.refresh()?;
+        self.packs.read(id)
     }
 
     fn contains(&self, id: &ObjectId) -> Result<bool, StoreError> {
