@@ -10,7 +10,7 @@ set -euo pipefail
 example="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [ -z "${HIVE:-}" ]; then
   cargo build --quiet --manifest-path "$example/../Cargo.toml"
-  HIVE="$example/../target/debug/hive"
+  HIVE="${CARGO_TARGET_DIR:-$example/../target}/debug/hive"
 fi
 project="$(mktemp -d "${TMPDIR:-/tmp}/hive-tour.XXXXXX")"
 cp "$example/.hivemind" "$project/.hivemind"

@@ -55,9 +55,6 @@ impl Default for CoreConfig {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CaptureConfig {
-    /// Whether agents' hooks capture sessions into this repository.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
     /// Run that `hive append` and `hive commit` use when none is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<String>,
@@ -81,7 +78,8 @@ pub struct UserConfig {
     pub email: Option<String>,
 }
 
-/// The project file `.hivemind`: where captures go and how.
+/// The project file `.hivemind`: where captures go and how. Keys this version does not know are ignored, so a
+/// file written for a newer hive still works.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct ProjectConfig {
@@ -91,10 +89,6 @@ pub struct ProjectConfig {
     pub capture: CaptureConfig,
     /// `[workspace]`.
     pub workspace: WorkspaceSection,
-    /// `[remote]`.
-    pub remote: RemoteSection,
-    /// `[redact]`.
-    pub redact: RedactSection,
 }
 
 /// `[repository]` of `.hivemind`.
@@ -111,32 +105,6 @@ pub struct RepositorySection {
 pub struct WorkspaceSection {
     /// The workspace runs are recorded under.
     pub name: Option<String>,
-}
-
-/// `[remote]` of `.hivemind`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct RemoteSection {
-    /// Where `hive push` sends runs.
-    pub url: Option<String>,
-}
-
-/// `[redact]` of `.hivemind`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct RedactSection {
-    /// Extra patterns to mask before storage.
-    pub rules: Vec<RedactRule>,
-}
-
-/// One redaction rule.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct RedactRule {
-    /// A name shown in reports.
-    pub name: String,
-    /// The pattern to mask.
-    pub pattern: String,
 }
 
 fn parse_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ConfigError> {

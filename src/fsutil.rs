@@ -59,9 +59,39 @@ pub fn write_atomic(path: &Path, bytes: &[u8], sync_parent: bool) -> Result<(), 
     Ok(())
 }
 
-/// Creates a directory and its parents.
+/// Creates a directory and its missing parents, and makes each new name durable by flushing the directory that
+/// holds it.
 pub fn create_dir_all(path: &Path) -> Result<(), IoError> {
-    fs::create_dir_all(path).context("create directory", path)
+    if path.is_dir() {
+        return Ok(());
+    }
+    let mut missing = Vec::new();
+    let mut current = path;
+    while !current.exists() {
+        missing.push(current);
+        match current.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => current = parent,
+            _ => break,
+        }
+    }
+    for dir in missing.into_iter().rev() {
+        match fs::create_dir(dir) {
+            Ok(()) => {}
+            // Another process created it first.
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(source) => {
+                return Err(IoError {
+                    operation: "create directory",
+                    path: dir.to_path_buf(),
+                    source,
+                });
+            }
+        }
+        if let Some(parent) = dir.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            sync_dir(parent)?;
+        }
+    }
+    Ok(())
 }
 
 /// How long to wait for a lock another process holds before giving up: `HIVE_LOCK_TIMEOUT_MS`, default 10 s.
@@ -104,6 +134,15 @@ pub struct LockedFile {
 /// The file may be renamed or removed by the holder while a waiter waits; after locking, the waiter checks that
 /// the path still names the file it locked and starts again if not.
 pub fn lock_file(path: &Path, timeout: Duration) -> Result<LockedFile, LockError> {
+    lock_file_as(path, timeout, false)
+}
+
+/// Like [`lock_file`], but a shared lock: many holders at once, none while an exclusive lock is held.
+pub fn lock_file_shared(path: &Path, timeout: Duration) -> Result<LockedFile, LockError> {
+    lock_file_as(path, timeout, true)
+}
+
+fn lock_file_as(path: &Path, timeout: Duration, shared: bool) -> Result<LockedFile, LockError> {
     use std::os::unix::fs::MetadataExt;
     let started = Instant::now();
     let mut pause = Duration::from_micros(200);
@@ -115,7 +154,12 @@ pub fn lock_file(path: &Path, timeout: Duration) -> Result<LockedFile, LockError
             .truncate(false)
             .open(path)
             .context("open lock file", path)?;
-        match file.try_lock() {
+        let attempt = if shared {
+            file.try_lock_shared()
+        } else {
+            file.try_lock()
+        };
+        match attempt {
             Ok(()) => {
                 let locked = file.metadata().context("inspect", path)?;
                 match fs::metadata(path) {

@@ -125,12 +125,19 @@ impl Journal {
 
     /// Appends `events` to run `run`, numbering them from `max(last staged seq + 1, committed)` where
     /// `committed` is the number of events the run's head already holds. Durable when it returns.
-    pub fn append(
+    pub fn append<E: From<JournalError>>(
         &self,
         run: &str,
         events: Vec<Map<String, Value>>,
-        committed: impl FnOnce() -> Result<u64, JournalError>,
-    ) -> Result<AppendOutcome, JournalError> {
+        committed: impl FnOnce() -> Result<u64, E>,
+    ) -> Result<AppendOutcome, E> {
+        if events.is_empty() {
+            return Ok(AppendOutcome {
+                first_seq: 0,
+                count: 0,
+                repaired: None,
+            });
+        }
         let mut locked = self.lock(run)?;
         let scan = scan_file(&mut locked.file, &locked.path)?;
         let next = scan
@@ -139,45 +146,7 @@ impl Journal {
             .map(|staged| staged.seq + 1)
             .unwrap_or(0)
             .max(committed()?);
-        // A new (or torn-headed) file starts with the header.
-        let fresh = scan.valid_len < MAGIC.len() as u64;
-        let start = if fresh { 0 } else { scan.valid_len };
-        let mut buffer = Vec::new();
-        if fresh {
-            buffer.extend_from_slice(MAGIC);
-        }
-        let count = events.len() as u64;
-        for (offset, mut event) in events.into_iter().enumerate() {
-            event.insert("seq".into(), Value::from(next + offset as u64));
-            let payload = canonical::to_vec(&Value::Object(event));
-            if payload.len() > MAX_RECORD {
-                return Err(JournalError::TooLarge {
-                    seq: next + offset as u64,
-                    size: payload.len(),
-                });
-            }
-            buffer.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-            buffer.extend_from_slice(&blake3::hash(&payload).as_bytes()[..8]);
-            buffer.extend_from_slice(&payload);
-        }
-        let file = &mut locked.file;
-        if file.metadata().context("inspect", &locked.path)?.len() != start {
-            file.set_len(start)
-                .context("cut the torn record off", &locked.path)?;
-        }
-        file.seek(SeekFrom::Start(start))
-            .context("seek in", &locked.path)?;
-        file.write_all(&buffer).context("append to", &locked.path)?;
-        file.sync_data().context("flush", &locked.path)?;
-        if fresh {
-            // The file may be new: make its name durable too.
-            fsutil::sync_dir(locked.path.parent().expect("journal has a parent"))?;
-        }
-        Ok(AppendOutcome {
-            first_seq: next,
-            count,
-            repaired: scan.torn,
-        })
+        Ok(write_records(&mut locked, &scan, next, events)?)
     }
 
     /// The staged events of run `run`.
@@ -213,10 +182,10 @@ impl Journal {
         }
         let mut bytes = MAGIC.to_vec();
         for staged in keep {
-            let payload = canonical::to_vec(&Value::Object(staged.event.clone()));
-            bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-            bytes.extend_from_slice(&blake3::hash(&payload).as_bytes()[..8]);
-            bytes.extend_from_slice(&payload);
+            encode_record(
+                &canonical::to_vec(&Value::Object(staged.event.clone())),
+                &mut bytes,
+            );
         }
         fsutil::write_atomic(&locked.path, &bytes, true)?;
         Ok(())
@@ -259,6 +228,59 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), Journal
         }
     }
     Ok(())
+}
+
+/// Writes `events` numbered from `next` after the valid part of a locked journal, cutting off a torn tail.
+fn write_records(
+    locked: &mut LockedFile,
+    scan: &JournalScan,
+    next: u64,
+    events: Vec<Map<String, Value>>,
+) -> Result<AppendOutcome, JournalError> {
+    // A new (or torn-headed) file starts with the header.
+    let fresh = scan.valid_len < MAGIC.len() as u64;
+    let start = if fresh { 0 } else { scan.valid_len };
+    let mut buffer = Vec::new();
+    if fresh {
+        buffer.extend_from_slice(MAGIC);
+    }
+    let count = events.len() as u64;
+    for (offset, mut event) in events.into_iter().enumerate() {
+        event.insert("seq".into(), Value::from(next + offset as u64));
+        let payload = canonical::to_vec(&Value::Object(event));
+        if payload.len() > MAX_RECORD {
+            return Err(JournalError::TooLarge {
+                seq: next + offset as u64,
+                size: payload.len(),
+            });
+        }
+        encode_record(&payload, &mut buffer);
+    }
+    let file = &mut locked.file;
+    if file.metadata().context("inspect", &locked.path)?.len() != start {
+        file.set_len(start)
+            .context("cut the torn record off", &locked.path)?;
+    }
+    file.seek(SeekFrom::Start(start))
+        .context("seek in", &locked.path)?;
+    file.write_all(&buffer).context("append to", &locked.path)?;
+    file.sync_data().context("flush", &locked.path)?;
+    if fresh {
+        // The file may be new: make its name durable too.
+        fsutil::sync_dir(locked.path.parent().expect("journal has a parent"))?;
+    }
+    Ok(AppendOutcome {
+        first_seq: next,
+        count,
+        repaired: scan.torn,
+    })
+}
+
+/// Appends one record: length, checksum, payload.
+fn encode_record(payload: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&blake3::hash(payload).as_bytes()[..8]);
+    out.extend_from_slice(payload);
 }
 
 /// Reads every complete record of an open journal file.
@@ -364,10 +386,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::new(dir.path());
         let outcome = journal
-            .append("r", vec![event("a"), event("b")], || Ok(0))
+            .append("r", vec![event("a"), event("b")], || {
+                Ok::<_, JournalError>(0)
+            })
             .unwrap();
         assert_eq!((outcome.first_seq, outcome.count), (0, 2));
-        let outcome = journal.append("r", vec![event("c")], || Ok(0)).unwrap();
+        let outcome = journal
+            .append("r", vec![event("c")], || Ok::<_, JournalError>(0))
+            .unwrap();
         assert_eq!(outcome.first_seq, 2);
         let scan = journal.read("r").unwrap();
         assert_eq!(
@@ -384,7 +410,7 @@ mod tests {
         // Numbering continues from the committed count once the journal is empty.
         assert_eq!(
             journal
-                .append("r", vec![event("d")], || Ok(3))
+                .append("r", vec![event("d")], || Ok::<_, JournalError>(3))
                 .unwrap()
                 .first_seq,
             3
@@ -396,7 +422,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::new(dir.path());
         journal
-            .append("r", vec![event("a"), event("b")], || Ok(0))
+            .append("r", vec![event("a"), event("b")], || {
+                Ok::<_, JournalError>(0)
+            })
             .unwrap();
         let path = journal.path_of("r");
         let full = fs::read(&path).unwrap();
@@ -406,7 +434,9 @@ mod tests {
             assert_eq!(scan.events.len(), 1, "cut {cut}");
             assert!(scan.torn.is_some());
         }
-        let outcome = journal.append("r", vec![event("c")], || Ok(0)).unwrap();
+        let outcome = journal
+            .append("r", vec![event("c")], || Ok::<_, JournalError>(0))
+            .unwrap();
         assert!(outcome.repaired.is_some());
         assert_eq!(outcome.first_seq, 1);
         let scan = journal.read("r").unwrap();
@@ -419,7 +449,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::new(dir.path());
         journal
-            .append("r", vec![event("a"), event("b")], || Ok(0))
+            .append("r", vec![event("a"), event("b")], || {
+                Ok::<_, JournalError>(0)
+            })
             .unwrap();
         let path = journal.path_of("r");
         let mut bytes = fs::read(&path).unwrap();

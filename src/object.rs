@@ -355,12 +355,12 @@ pub struct TokenTotals {
 }
 
 impl TokenTotals {
-    /// Adds another set of counts.
+    /// Adds another set of counts (saturating: absurd counts cannot make a run uncommittable).
     pub fn add(&mut self, other: &TokenTotals) {
-        self.input += other.input;
-        self.output += other.output;
-        self.cache_read += other.cache_read;
-        self.cache_write += other.cache_write;
+        self.input = self.input.saturating_add(other.input);
+        self.output = self.output.saturating_add(other.output);
+        self.cache_read = self.cache_read.saturating_add(other.cache_read);
+        self.cache_write = self.cache_write.saturating_add(other.cache_write);
     }
 
     /// Whether every count is zero.

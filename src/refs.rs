@@ -421,6 +421,9 @@ impl RefStore for FileRefStore {
                     found,
                 });
             }
+            // The log first, as git does: a crash in between leaves a log entry for an update that did not
+            // happen, never an update missing from the log.
+            self.append_log(name, entry)?;
             match new {
                 Some(id) => fsutil::write_atomic(&path, format!("{id}\n").as_bytes(), true)?,
                 None => {
@@ -428,7 +431,7 @@ impl RefStore for FileRefStore {
                     fsutil::sync_dir(&dir)?;
                 }
             }
-            self.append_log(name, entry)
+            Ok(())
         })();
         // Remove the lock file while still holding its lock; waiters notice it is gone and start again.
         let _ = fs::remove_file(&lock.path);

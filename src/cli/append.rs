@@ -34,6 +34,13 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         Some(path) if path.as_os_str() == "-" => repo.append(&run, std::io::stdin().lock())?,
         Some(path) => {
             let full = context.cwd.join(path);
+            if full.is_dir() {
+                return Err(CliError::new(
+                    code::BAD_INPUT,
+                    format!("{} is a directory, not a file of events", full.display()),
+                    "give the path of a JSON Lines file, or - for standard input",
+                ));
+            }
             let file = std::fs::File::open(&full).map_err(|error| {
                 CliError::new(
                     code::NOT_FOUND,

@@ -90,6 +90,13 @@ impl From<RepoError> for CliError {
                 (code::CORRUPT, "run `hive fsck` for a full report".into())
             }
             RepoError::StagedGap { run, .. } => (code::CORRUPT, format!("run `hive fsck`; the staged events of '{run}' are in .hive/journal")),
+            RepoError::BadTimestamp(_) => (code::BAD_INPUT, "set HIVE_TIMESTAMP to RFC 3339 (2026-01-02T03:04:05Z) or Unix seconds, or unset it".into()),
+            RepoError::NameClash { .. } => (
+                code::BAD_INPUT,
+                "a run named like a directory of another run (a and a/b) cannot coexist; choose another name".into(),
+            ),
+            RepoError::Contended { .. } => (code::CONFLICT, "run the command again".into()),
+            RepoError::NoSuchCommit { run, .. } => (code::NOT_FOUND, format!("`hive log {run} --oneline` lists its commits")),
             RepoError::GcRunning => (code::CONFLICT, "wait for the other gc to finish".into()),
             RepoError::Ref(RefError::Locked { lock, .. }) => (
                 code::CONFLICT,

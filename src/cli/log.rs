@@ -53,7 +53,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
                 "{} {} {}",
                 short(id),
                 commit.run.name,
-                commit.message
+                commit.message.lines().next().unwrap_or("")
             ))?;
         } else {
             let added = commit.run.events;

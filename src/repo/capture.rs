@@ -4,7 +4,6 @@ use super::history::{self, CommitInput};
 use super::{RepoError, Repository};
 use crate::event::Event;
 use crate::id::ObjectId;
-use crate::journal::JournalError;
 use crate::object::Commit;
 use crate::refs::{RefError, RefName, RefStore, ReflogEntry};
 use crate::store::ObjectStore;
@@ -57,10 +56,7 @@ impl Repository {
     /// Parses JSON Lines into checked event objects, with `ts` set to now where absent. Blank lines are skipped.
     /// Fails on the first bad line, naming it.
     pub fn parse_events(&self, input: impl BufRead) -> Result<Vec<Map<String, Value>>, RepoError> {
-        let now = Timestamp::now().map_err(|error| RepoError::BadEvent {
-            line: 0,
-            message: format!("HIVE_TIMESTAMP: {error}"),
-        })?;
+        let now = Timestamp::now().map_err(RepoError::BadTimestamp)?;
         let now_text = now.to_rfc3339();
         let mut events = Vec::new();
         for (index, line) in input.split(b'\n').enumerate() {
@@ -118,16 +114,18 @@ impl Repository {
                 }
             }
         }
-        let outcome = self.journal.append(run, events, || {
-            self.committed_events(&name).map_err(|error| match error {
-                RepoError::Journal(error) => error,
-                other => JournalError::Corrupt {
-                    path: self.refs.path_of(&name),
-                    offset: 0,
-                    reason: other.to_string(),
-                },
-            })
-        })?;
+        if events.is_empty() {
+            return Ok(AppendSummary {
+                run: run.to_string(),
+                first_seq: 0,
+                count: 0,
+                repaired_bytes: None,
+            });
+        }
+        self.check_run_name_free(run)?;
+        let outcome = self
+            .journal
+            .append(run, events, || self.committed_events(&name))?;
         Ok(AppendSummary {
             run: run.to_string(),
             first_seq: outcome.first_seq,
@@ -191,10 +189,7 @@ impl Repository {
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_default();
         let author = self.author(&cwd);
-        let time = Timestamp::now().map_err(|error| RepoError::BadEvent {
-            line: 0,
-            message: format!("HIVE_TIMESTAMP: {error}"),
-        })?;
+        let time = Timestamp::now().map_err(RepoError::BadTimestamp)?;
         for _ in 0..MAX_ATTEMPTS {
             // The journal first, then the head: a concurrent commit removes from the journal only events that its
             // head already holds, so a head read after the journal never misses staged events.
@@ -243,6 +238,8 @@ impl Repository {
                     code,
                 },
             )?;
+            // Held from the first object write to the reference update, so gc never prunes these objects.
+            let guard = self.write_guard()?;
             self.odb.write_batch(&built.objects)?;
             let entry = ReflogEntry {
                 old: head.map(|id| id.to_hex()),
@@ -251,7 +248,9 @@ impl Repository {
                 time: time.to_rfc3339(),
                 message: format!("commit: {}", built.commit.message),
             };
-            match self.refs.update(&name, head, Some(built.id), &entry) {
+            let updated = self.refs.update(&name, head, Some(built.id), &entry);
+            drop(guard);
+            match updated {
                 Ok(()) => {
                     self.journal.consume(run, built.commit.run.events)?;
                     return Ok(Some(CommitOutcome {
@@ -267,10 +266,32 @@ impl Repository {
                 Err(error) => return Err(error.into()),
             }
         }
-        Err(RefError::Locked {
-            name: name.clone(),
-            lock: self.refs.lock_path(&name),
+        Err(RepoError::Contended {
+            run: run.to_string(),
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+
+    /// Refuses a run name that would clash with an existing run on disk: `a` and `a/b` cannot both exist, as a
+    /// file and a directory cannot share a path. Costs a few file-system lookups.
+    pub fn check_run_name_free(&self, run: &str) -> Result<(), RepoError> {
+        let refs = self.dir.join("refs/runs");
+        let journal = self.dir.join("journal");
+        let clash = |existing: String| {
+            Err(RepoError::NameClash {
+                name: run.to_string(),
+                existing,
+            })
+        };
+        for (index, _) in run.match_indices('/') {
+            let prefix = &run[..index];
+            if refs.join(prefix).is_file() || journal.join(format!("{prefix}.jnl")).is_file() {
+                return clash(prefix.to_string());
+            }
         }
-        .into())
+        if refs.join(run).is_dir() || journal.join(run).is_dir() {
+            return clash(format!("{run}/…"));
+        }
+        Ok(())
     }
 }

@@ -86,9 +86,19 @@ pub(super) fn walk(
     store: &dyn ObjectStore,
     heads: &[(String, ObjectId)],
 ) -> Result<Reachable, RepoError> {
+    walk_beyond(store, heads, HashSet::new())
+}
+
+/// Like [`walk`], but stops at objects in `known` (a set closed under reachability, such as an earlier walk's):
+/// `order` then lists only what is reachable beyond it, and `seen` is `known` plus that.
+pub(super) fn walk_beyond(
+    store: &dyn ObjectStore,
+    heads: &[(String, ObjectId)],
+    known: HashSet<ObjectId>,
+) -> Result<Reachable, RepoError> {
     let mut walk = Reachable {
         order: Vec::new(),
-        seen: HashSet::new(),
+        seen: known,
         problems: Vec::new(),
     };
     let mut stack: Vec<(ObjectId, ObjectKind, String)> = heads
@@ -100,13 +110,24 @@ pub(super) fn walk(
         if !walk.seen.insert(id) {
             continue;
         }
-        let Some(raw) = store.read(&id)? else {
-            walk.problems.push(error(
-                "missing-object",
-                id,
-                format!("{expected} referenced by {referrer} is missing"),
-            ));
-            continue;
+        let raw = match store.read(&id) {
+            Ok(Some(raw)) => raw,
+            Ok(None) => {
+                walk.problems.push(error(
+                    "missing-object",
+                    id,
+                    format!("{expected} referenced by {referrer} is missing"),
+                ));
+                continue;
+            }
+            Err(failure) => {
+                walk.problems.push(error(
+                    "corrupt-object",
+                    id,
+                    format!("{expected} referenced by {referrer}: {failure}"),
+                ));
+                continue;
+            }
         };
         walk.order.push(id);
         let kind_ok = raw.kind == expected
@@ -198,14 +219,24 @@ fn check_history(
     };
     let before = match commit.first_parent() {
         None => 0,
-        Some(parent) => match store.read(&parent)?.map(|raw| Commit::decode(&raw)) {
+        Some(parent) => match store
+            .read(&parent)
+            .ok()
+            .flatten()
+            .map(|raw| Commit::decode(&raw))
+        {
             Some(Ok(parent)) => parent.run.events,
             _ => return Ok(()),
         },
     };
     let (first, count) = match commit.events {
         None => (before, 0),
-        Some(list) => match store.read(&list)?.map(|raw| EventList::decode(&raw)) {
+        Some(list) => match store
+            .read(&list)
+            .ok()
+            .flatten()
+            .map(|raw| EventList::decode(&raw))
+        {
             Some(Ok(list)) => (list.first_seq, list.events.len() as u64),
             _ => return Ok(()),
         },
@@ -230,6 +261,11 @@ impl Repository {
         let mut report = FsckReport::default();
         let packs = self.odb.packs();
         packs.refresh()?;
+        for (path, reason) in packs.broken() {
+            report
+                .problems
+                .push(error("bad-pack", path.display(), reason));
+        }
         for pack in packs.packs() {
             report.packs += 1;
             report.objects += pack.len() as u64;

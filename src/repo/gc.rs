@@ -6,7 +6,7 @@
 //! refresh the age of an object they reuse, so an object a writer is about to reference is never pruned.
 //! gc refuses to delete anything when the repository has missing or damaged objects.
 
-use super::fsck::walk;
+use super::fsck::{walk, walk_beyond};
 use super::{RepoError, Repository};
 use crate::fsutil::{self, IoContext};
 use crate::id::ObjectId;
@@ -55,6 +55,26 @@ pub struct GcReport {
     pub pack: Option<String>,
 }
 
+/// The lock writers share and gc takes exclusively to delete.
+const WRITERS_LOCK: &str = "objects.lock";
+
+/// How long gc waits for writers to finish, and writers for gc's deleting phase.
+const GC_FINAL_PHASE: Duration = Duration::from_secs(60);
+
+fn stop_on_problems(dir: &std::path::Path, problems: &[super::Problem]) -> Result<(), RepoError> {
+    match problems.first() {
+        None => Ok(()),
+        Some(problem) => Err(StoreError::Corrupt {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "gc stopped before deleting anything: {} {}: {}",
+                problem.kind, problem.subject, problem.detail
+            ),
+        }
+        .into()),
+    }
+}
+
 /// Temporary files older than this were left by a process that died while writing.
 const TEMPORARY_AGE: Duration = Duration::from_secs(3600);
 
@@ -80,10 +100,23 @@ fn remove_stale_temporaries(dir: &std::path::Path, age: Duration, now: SystemTim
 }
 
 impl Repository {
+    /// The lock every object writer holds, shared, from its first object write to the reference update that makes
+    /// its objects reachable; `gc` holds it exclusively while it decides what to delete and deletes it.
+    pub fn write_guard(&self) -> Result<fsutil::LockedFile, RepoError> {
+        fsutil::lock_file_shared(
+            &self.dir.join(WRITERS_LOCK),
+            fsutil::lock_timeout().max(GC_FINAL_PHASE),
+        )
+        .map_err(|failure| match failure {
+            fsutil::LockError::Busy { .. } => RepoError::GcRunning,
+            fsutil::LockError::Io(failure) => RepoError::Io(failure),
+        })
+    }
+
     /// Repacks and prunes. Fails without deleting anything if the repository has missing or damaged objects.
     pub fn gc(&self, options: &GcOptions) -> Result<GcReport, RepoError> {
         let lock_path = self.dir.join("gc.lock");
-        let _lock =
+        let _gc =
             fsutil::lock_file(&lock_path, Duration::ZERO).map_err(|failure| match failure {
                 fsutil::LockError::Busy { .. } => RepoError::GcRunning,
                 fsutil::LockError::Io(failure) => RepoError::Io(failure),
@@ -91,6 +124,13 @@ impl Repository {
         let mut report = GcReport::default();
         let packs = self.odb.packs();
         packs.refresh()?;
+        if let Some((path, reason)) = packs.broken().first() {
+            return Err(StoreError::Corrupt {
+                path: path.clone(),
+                reason: format!("gc stopped before changing anything: {reason}"),
+            }
+            .into());
+        }
         let old_packs = packs.packs();
         let loose = self.odb.loose();
         let loose_ids = loose.ids()?;
@@ -98,35 +138,49 @@ impl Repository {
         report.loose_before = loose_ids.len() as u64;
         report.bytes_before = self.stored_bytes()?;
 
-        let heads: Vec<(String, ObjectId)> = self
-            .refs
-            .list("runs/")?
-            .into_iter()
-            .map(|(name, id)| (name.as_str().to_string(), id))
-            .collect();
-        let reachable = walk(&self.odb, &heads)?;
-        if let Some(problem) = reachable.problems.first() {
-            return Err(StoreError::Corrupt {
-                path: self.dir.clone(),
-                reason: format!(
-                    "gc stopped before changing anything: {} {}: {}",
-                    problem.kind, problem.subject, problem.detail
-                ),
-            }
-            .into());
-        }
-        // Objects of one kind compress best side by side.
+        // Phase 1, while writers go on: repack everything reachable now.
+        let reachable = walk(&self.odb, &self.heads()?)?;
+        stop_on_problems(&self.dir, &reachable.problems)?;
         let mut objects: Vec<HashedObject> = Vec::with_capacity(reachable.order.len());
         for id in &reachable.order {
             let raw = self.odb.read(id)?.ok_or(RepoError::MissingObject(*id))?;
             objects.push(raw.hashed());
         }
+        // Objects of one kind compress best side by side.
         objects.sort_by_key(|object| object.kind().tag());
         report.packed = objects.len() as u64;
         let summary = packs.write_pack_with(&objects, &options.pack)?;
         drop(objects);
-        let new_pack = summary.as_ref().map(|summary| summary.name.clone());
-        report.pack = new_pack.clone();
+        let mut new_packs: Vec<String> =
+            summary.iter().map(|summary| summary.name.clone()).collect();
+        report.pack = new_packs.first().cloned();
+
+        // Phase 2, with writers held off: whatever they made reachable meanwhile is kept too.
+        let guard_path = self.dir.join(WRITERS_LOCK);
+        let _writers =
+            fsutil::lock_file(&guard_path, GC_FINAL_PHASE).map_err(|failure| match failure {
+                fsutil::LockError::Busy { .. } => RepoError::GcRunning,
+                fsutil::LockError::Io(failure) => RepoError::Io(failure),
+            })?;
+        let later = walk_beyond(&self.odb, &self.heads()?, reachable.seen)?;
+        stop_on_problems(&self.dir, &later.problems)?;
+        let mut reachable_now = later.seen;
+        if !later.order.is_empty() {
+            let mut objects = Vec::with_capacity(later.order.len());
+            for id in &later.order {
+                objects.push(
+                    self.odb
+                        .read(id)?
+                        .ok_or(RepoError::MissingObject(*id))?
+                        .hashed(),
+                );
+            }
+            report.packed += objects.len() as u64;
+            if let Some(summary) = packs.write_pack_with(&objects, &PackOptions::default())? {
+                new_packs.push(summary.name);
+            }
+        }
+        reachable_now.shrink_to_fit();
 
         let now = SystemTime::now();
         let young = |modified: Option<SystemTime>| {
@@ -134,19 +188,18 @@ impl Repository {
         };
         let mut kept: HashSet<ObjectId> = HashSet::new();
         // Unreachable objects of old packs: keep the young ones as loose objects with their age.
-        for pack in &old_packs {
-            if Some(pack.name()) == new_pack.as_deref() {
-                continue;
-            }
+        for pack in old_packs
+            .iter()
+            .filter(|pack| !new_packs.iter().any(|name| name == pack.name()))
+        {
             let modified = pack.modified();
             for position in 0..pack.len() {
                 let id = pack.id_at(position);
-                if reachable.seen.contains(&id) || kept.contains(&id) {
+                if reachable_now.contains(&id) || kept.contains(&id) {
                     continue;
                 }
                 if young(modified) {
-                    let object = pack.read_at(position)?.hashed();
-                    loose.write(&object)?;
+                    loose.write(&pack.read_at(position)?.hashed())?;
                     if let Some(time) = modified
                         && let Ok(file) = std::fs::File::options()
                             .write(true)
@@ -160,10 +213,10 @@ impl Repository {
                 }
             }
         }
-        for pack in &old_packs {
-            if Some(pack.name()) == new_pack.as_deref() {
-                continue;
-            }
+        for pack in old_packs
+            .iter()
+            .filter(|pack| !new_packs.iter().any(|name| name == pack.name()))
+        {
             let pack_path = pack.path().to_path_buf();
             let index_path = pack_path.with_extension("idx");
             // The index goes first, so that a crash in between leaves no index without its pack.
@@ -175,7 +228,7 @@ impl Repository {
             if kept.contains(id) {
                 continue;
             }
-            if reachable.seen.contains(id) {
+            if reachable_now.contains(id) {
                 loose.remove(id)?;
             } else if young(loose.modified(id)) {
                 report.kept_recent += 1;
@@ -185,10 +238,19 @@ impl Repository {
             }
         }
         report.kept_recent += kept.len() as u64;
-        remove_stale_temporaries(self.odb.dir(), options.grace.min(TEMPORARY_AGE), now);
+        remove_stale_temporaries(self.odb.dir(), TEMPORARY_AGE, now);
         fsutil::sync_dir(packs.dir())?;
         report.bytes_after = self.stored_bytes()?;
         Ok(report)
+    }
+
+    fn heads(&self) -> Result<Vec<(String, ObjectId)>, RepoError> {
+        Ok(self
+            .refs
+            .list("runs/")?
+            .into_iter()
+            .map(|(name, id)| (name.as_str().to_string(), id))
+            .collect())
     }
 
     /// Bytes of every pack, index and loose object file.

@@ -196,15 +196,10 @@ pub fn build_commit(
             Some(id)
         }
     };
-    let message = if input.message.is_empty() {
-        format!(
-            "{} events ({}..{})",
-            meta.events - first_seq,
-            first_seq,
-            meta.events.saturating_sub(1)
-        )
-    } else {
-        input.message
+    let message = match (input.message.is_empty(), meta.events - first_seq) {
+        (false, _) => input.message,
+        (true, 1) => format!("1 event (seq {first_seq})"),
+        (true, added) => format!("{added} events (seq {first_seq}..{})", meta.events - 1),
     };
     let commit = Commit {
         parents: input.parent.map(|(id, _)| vec![id]).unwrap_or_default(),

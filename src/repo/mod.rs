@@ -126,6 +126,37 @@ pub enum RepoError {
     /// File system failure.
     #[error(transparent)]
     Io(#[from] IoError),
+    /// `HIVE_TIMESTAMP` is not a time.
+    #[error("HIVE_TIMESTAMP: {0}")]
+    BadTimestamp(crate::time::TimestampError),
+    /// A run name clashes with an existing run: one would be a directory of the other.
+    #[error("run name '{name}' clashes with the existing run '{existing}'")]
+    NameClash {
+        /// The new name.
+        name: String,
+        /// The run it clashes with.
+        existing: String,
+    },
+    /// A commit kept losing the race for its run's reference.
+    #[error(
+        "gave up committing run '{run}' after {attempts} attempts: other processes kept committing it first"
+    )]
+    Contended {
+        /// The run.
+        run: String,
+        /// Attempts made.
+        attempts: usize,
+    },
+    /// A run has fewer commits than a revision goes back.
+    #[error("run '{run}' has {count} commit(s), so no commit {back} before its head")]
+    NoSuchCommit {
+        /// The run.
+        run: String,
+        /// Commits back from the head.
+        back: u64,
+        /// Commits in the run.
+        count: u64,
+    },
     /// `gc` is already running in another process.
     #[error("another gc is running on this repository")]
     GcRunning,

@@ -70,10 +70,15 @@ impl Repository {
                     .map_err(|_| RepoError::UnknownRevision(revision.to_string()))?
             };
             let (head, _) = self.require_head(run)?;
-            let commits = self.log_from(head, Some(back as usize + 1))?;
-            let (id, _) = commits
-                .get(back as usize)
-                .ok_or_else(|| RepoError::UnknownRevision(revision.to_string()))?;
+            let wanted = usize::try_from(back)
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
+            let commits = self.log_from(head, Some(wanted))?;
+            let (id, _) = commits.get(wanted - 1).ok_or(RepoError::NoSuchCommit {
+                run: run.to_string(),
+                back,
+                count: commits.len() as u64,
+            })?;
             return Ok(Resolved::Commit {
                 run: run.to_string(),
                 back,

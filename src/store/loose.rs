@@ -181,6 +181,7 @@ impl ObjectStore for LooseStore {
     }
 
     fn write(&self, object: &HashedObject) -> Result<(), StoreError> {
+        // A new fan-out directory is made durable by create_dir_all; the new file by flushing its directory.
         if let Some(dir) = self.write_unsynced(object)? {
             fsutil::sync_dir(&dir)?;
         }
@@ -193,9 +194,6 @@ impl ObjectStore for LooseStore {
             if let Some(dir) = self.write_unsynced(object)? {
                 dirs.insert(dir);
             }
-        }
-        if !dirs.is_empty() {
-            fsutil::sync_dir(&self.dir)?;
         }
         dirs.iter()
             .try_for_each(|dir| fsutil::sync_dir(dir).map_err(StoreError::from))

@@ -1,6 +1,6 @@
 //! Object stores: a narrow trait with loose-file, pack and in-memory implementations.
 //!
-//! Every implementation passes the same conformance suite (tests/store_conformance.rs). Writes are idempotent:
+//! Every implementation passes the same conformance suite (tests/it/conformance.rs). Writes are idempotent:
 //! writing an object that is already present succeeds and changes nothing but its age (so that `gc` keeps it).
 
 mod loose;
@@ -33,7 +33,7 @@ pub enum StoreError {
         reason: String,
     },
     /// An object is larger than a pack can hold.
-    #[error("object {id} is {size} bytes; a single object is limited to 4 GiB")]
+    #[error("object {id} is {size} bytes; a single object is limited to 2 GiB")]
     TooLarge {
         /// The object.
         id: ObjectId,

@@ -550,6 +550,8 @@ pub struct PackStore {
 #[derive(Default)]
 struct PackList {
     packs: Vec<Arc<Pack>>,
+    /// Packs that could not be opened, with the reason; their objects read as absent.
+    broken: Vec<(PathBuf, String)>,
     scanned: Option<SystemTime>,
 }
 
@@ -607,6 +609,7 @@ impl PackStore {
         names.sort();
         let mut state = self.state.write().expect("lock poisoned only by a panic");
         let mut packs = Vec::with_capacity(names.len());
+        let mut broken = Vec::new();
         for index_path in names {
             let existing = state
                 .packs
@@ -619,13 +622,24 @@ impl PackStore {
                     // A pack removed by gc between listing and opening is simply gone.
                     Err(StoreError::Io(error))
                         if error.source.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(error) => return Err(error),
+                    // A damaged pack must not make the rest of the repository unreadable: fsck reports it.
+                    Err(error) => broken.push((index_path.clone(), error.to_string())),
                 },
             }
         }
         state.packs = packs;
+        state.broken = broken;
         state.scanned = stamp;
         Ok(())
+    }
+
+    /// Packs found but not readable at the last scan, with the reason.
+    pub fn broken(&self) -> Vec<(PathBuf, String)> {
+        self.state
+            .read()
+            .expect("lock poisoned only by a panic")
+            .broken
+            .clone()
     }
 
     /// The packs currently open.

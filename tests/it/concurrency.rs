@@ -121,3 +121,58 @@ fn concurrent_writers_lose_and_duplicate_nothing() {
     let report = repo.fsck().unwrap();
     assert!(!report.has_errors(), "{:?}", report.problems);
 }
+
+#[test]
+fn gc_prune_now_during_commits_loses_nothing() {
+    let project = Project::new();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let mut gcs = 0;
+    std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..3)
+            .map(|writer| {
+                let project = &project;
+                scope.spawn(move || {
+                    for round in 0..15 {
+                        append(project, &format!("gc-{writer}"), &batch(writer, round));
+                        commit(project, Some(&format!("gc-{writer}")));
+                    }
+                })
+            })
+            .collect();
+        let collector = scope.spawn(|| {
+            let mut runs = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let output = hive_command(project.path())
+                    .args(["gc", "--prune", "now"])
+                    .output()
+                    .unwrap();
+                assert!(
+                    output.status.success(),
+                    "gc failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                runs += 1;
+            }
+            runs
+        });
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        gcs = collector.join().unwrap();
+    });
+    assert!(gcs > 0);
+    let repo = Repository::open(&project.hive_dir()).unwrap();
+    let report = repo.fsck().unwrap();
+    assert!(
+        !report.has_errors(),
+        "after {gcs} gc runs: {:?}",
+        report.problems
+    );
+    for writer in 0..3 {
+        assert_eq!(
+            repo.events(&format!("gc-{writer}")).unwrap().len(),
+            15 * EVENTS
+        );
+    }
+}
