@@ -78,45 +78,38 @@ fn write_pack_session(bencher: Bencher) {
         });
 }
 
-/// Find and read one object in a pack of 100,000 objects.
-#[divan::bench]
-fn pack_lookup(bencher: Bencher) {
+/// A pack of 100,000 small event objects, and their ids.
+fn pack_of_100k() -> (tempfile::TempDir, PackStore, Vec<ObjectId>) {
     let dir = tempfile::tempdir().unwrap();
     let store = PackStore::new(dir.path(), PackOptions::default()).unwrap();
     let objects: Vec<HashedObject> = (0..100_000u32)
         .map(|index| {
-            RawObject::new(
-                ObjectKind::Event,
-                format!("{{\"kind\":\"reasoning\",\"seq\":{index},\"text\":\"t\"}}").into_bytes(),
-            )
-            .hashed()
+            let body = format!("{{\"kind\":\"reasoning\",\"seq\":{index},\"text\":\"t\"}}");
+            RawObject::new(ObjectKind::Event, body.into_bytes()).hashed()
         })
         .collect();
     store.write_batch(&objects).unwrap();
-    let ids: Vec<ObjectId> = objects.iter().map(HashedObject::id).collect();
+    let ids = objects.iter().map(HashedObject::id).collect();
+    (dir, store, ids)
+}
+
+/// Find and read one object in a pack of 100,000 objects.
+#[divan::bench]
+fn pack_lookup(bencher: Bencher) {
+    let (_dir, store, ids) = pack_of_100k();
     let mut rng = workload::Rng::new(9);
     bencher.bench_local(|| {
-        let id = ids[rng.below(ids.len() as u64) as usize];
-        store.read(&id).unwrap().unwrap()
+        store
+            .read(&ids[rng.below(ids.len() as u64) as usize])
+            .unwrap()
+            .unwrap()
     });
 }
 
 /// Find one id in the index of a pack of 100,000 objects, without reading the object.
 #[divan::bench]
 fn pack_index_contains(bencher: Bencher) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = PackStore::new(dir.path(), PackOptions::default()).unwrap();
-    let objects: Vec<HashedObject> = (0..100_000u32)
-        .map(|index| {
-            RawObject::new(
-                ObjectKind::Event,
-                format!("{{\"kind\":\"reasoning\",\"seq\":{index},\"text\":\"t\"}}").into_bytes(),
-            )
-            .hashed()
-        })
-        .collect();
-    store.write_batch(&objects).unwrap();
-    let ids: Vec<ObjectId> = objects.iter().map(HashedObject::id).collect();
+    let (_dir, store, ids) = pack_of_100k();
     let mut rng = workload::Rng::new(9);
     bencher.bench_local(|| {
         store

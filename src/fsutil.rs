@@ -33,6 +33,19 @@ impl<T> IoContext<T> for io::Result<T> {
     }
 }
 
+/// The entries of a directory; none when it does not exist.
+pub fn list_dir(dir: &Path) -> Result<Vec<fs::DirEntry>, IoError> {
+    match fs::read_dir(dir) {
+        Ok(entries) => entries.map(|entry| entry.context("list", dir)).collect(),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(source) => Err(IoError {
+            operation: "list",
+            path: dir.to_path_buf(),
+            source,
+        }),
+    }
+}
+
 /// Flushes a directory's entries (new names, renames) to stable storage.
 pub fn sync_dir(dir: &Path) -> Result<(), IoError> {
     File::open(dir)

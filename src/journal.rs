@@ -11,7 +11,7 @@ use crate::canonical;
 use crate::fsutil::{self, IoContext, IoError, LockError, LockedFile};
 use serde_json::{Map, Value};
 use std::fs::{self, File};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"hivejnl\x01";
@@ -201,20 +201,8 @@ impl Journal {
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), JournalError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => {
-            return Err(IoError {
-                operation: "list",
-                path: dir.to_path_buf(),
-                source,
-            }
-            .into());
-        }
-    };
+    let entries = fsutil::list_dir(dir)?;
     for entry in entries {
-        let entry = entry.context("list", dir)?;
         let path = entry.path();
         if entry.file_type().context("inspect", &path)?.is_dir() {
             collect(root, &path, out)?;

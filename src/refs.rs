@@ -334,20 +334,8 @@ impl FileRefStore {
         dir: &Path,
         visit: &mut dyn FnMut(RefName, &Path) -> Result<(), RefError>,
     ) -> Result<(), RefError> {
-        let entries = match fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(source) => {
-                return Err(IoError {
-                    operation: "list",
-                    path: dir.to_path_buf(),
-                    source,
-                }
-                .into());
-            }
-        };
+        let entries = fsutil::list_dir(dir)?;
         for entry in entries {
-            let entry = entry.context("list", dir)?;
             let path = entry.path();
             let file_type = entry.file_type().context("inspect", &path)?;
             if file_type.is_dir() {

@@ -104,20 +104,8 @@ impl LooseStore {
 
     fn fan_dirs(&self) -> Result<Vec<PathBuf>, StoreError> {
         let mut dirs = Vec::new();
-        let entries = match fs::read_dir(&self.dir) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(dirs),
-            Err(source) => {
-                return Err(fsutil::IoError {
-                    operation: "list",
-                    path: self.dir.clone(),
-                    source,
-                }
-                .into());
-            }
-        };
+        let entries = fsutil::list_dir(&self.dir)?;
         for entry in entries {
-            let entry = entry.context("list", &self.dir)?;
             let name = entry.file_name();
             let name = name.to_string_lossy();
             if name.len() == 2 && name.bytes().all(|byte| byte.is_ascii_hexdigit()) {
@@ -133,20 +121,8 @@ impl LooseStore {
             .expect("fan directory has a name")
             .to_string_lossy()
             .to_string();
-        let entries = match fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(source) => {
-                return Err(fsutil::IoError {
-                    operation: "list",
-                    path: dir.to_path_buf(),
-                    source,
-                }
-                .into());
-            }
-        };
+        let entries = fsutil::list_dir(dir)?;
         for entry in entries {
-            let entry = entry.context("list", dir)?;
             let name = entry.file_name();
             if let Ok(id) = ObjectId::from_hex(&format!("{fan}{}", name.to_string_lossy())) {
                 out.push(id);

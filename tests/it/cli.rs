@@ -633,34 +633,68 @@ fn code_context_and_author_come_from_git() {
 fn awkward_input_is_refused_cleanly() {
     let project = Project::new();
     // Empty input stages nothing and creates nothing.
-    assert!(project.hive_stdin(&["append", "--run", "empty"], "").ok().contains("nothing staged"));
+    assert!(
+        project
+            .hive_stdin(&["append", "--run", "empty"], "")
+            .ok()
+            .contains("nothing staged")
+    );
     assert!(!project.hive_dir().join("journal/empty.jnl").exists());
     // Non-UTF-8 input names the line.
     let run = project.hive(&["append", "--run", "r", "/proc/self/exe"]);
     assert_eq!(run.code, 3);
-    assert!(run.stderr.starts_with("error: line 1: not UTF-8 text"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: line 1: not UTF-8 text"),
+        "{}",
+        run.stderr
+    );
     // A directory is not a file of events.
     let run = project.hive(&["append", "--run", "r", "."]);
     assert_eq!(run.code, 3);
     assert!(run.stderr.contains("is a directory"));
     // A run and a run inside it cannot coexist.
-    project.hive_stdin(&["append", "--run", "a"], "{\"kind\":\"reasoning\",\"text\":\"t\"}\n").ok();
-    let run = project.hive_stdin(&["append", "--run", "a/b"], "{\"kind\":\"reasoning\",\"text\":\"t\"}\n");
+    project
+        .hive_stdin(
+            &["append", "--run", "a"],
+            "{\"kind\":\"reasoning\",\"text\":\"t\"}\n",
+        )
+        .ok();
+    let run = project.hive_stdin(
+        &["append", "--run", "a/b"],
+        "{\"kind\":\"reasoning\",\"text\":\"t\"}\n",
+    );
     assert_eq!(run.code, 3);
-    assert!(run.stderr.contains("clashes with the existing run 'a'"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("clashes with the existing run 'a'"),
+        "{}",
+        run.stderr
+    );
     assert!(!project.hive_dir().join("journal/a").exists());
     project.hive(&["commit"]).ok();
     // Absurd token counts are summed without overflow.
     let huge = "{\"kind\":\"assistant_message\",\"text\":\"x\",\"usage\":{\"input_tokens\":18446744073709551615}}\n";
-    project.hive_stdin(&["append", "--run", "tokens"], &format!("{huge}{huge}")).ok();
+    project
+        .hive_stdin(&["append", "--run", "tokens"], &format!("{huge}{huge}"))
+        .ok();
     let commit = project.hive(&["commit", "--json"]).json();
-    assert_eq!(commit["commits"][0]["run"]["tokens"]["input"], json!(u64::MAX));
+    assert_eq!(
+        commit["commits"][0]["run"]["tokens"]["input"],
+        json!(u64::MAX)
+    );
     // Revisions past the start of a run.
     let run = project.hive(&["rev-parse", "a~18446744073709551615"]);
     assert_eq!(run.code, 4);
-    assert!(run.stderr.contains("run 'a' has 1 commit(s)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("run 'a' has 1 commit(s)"),
+        "{}",
+        run.stderr
+    );
     // A bad fixed time is named as such.
-    let run = crate::util::hive_command(project.path()).env("HIVE_TIMESTAMP", "noon").args(["append", "--run", "t", "/dev/null"]).output().unwrap();
+    let run = crate::util::hive_command(project.path())
+        .env("HIVE_TIMESTAMP", "noon")
+        .args(["append", "--run", "t", "/dev/null"])
+        .output()
+        .unwrap();
     assert_eq!(run.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&run.stderr).starts_with("error: HIVE_TIMESTAMP: 'noon'"));
 }
@@ -668,11 +702,21 @@ fn awkward_input_is_refused_cleanly() {
 #[test]
 fn fsck_reports_a_truncated_pack_index_and_other_commands_still_work() {
     let project = Project::new();
-    project.hive_stdin(&["append", "--run", "r"], &session("x")).ok();
+    project
+        .hive_stdin(&["append", "--run", "r"], &session("x"))
+        .ok();
     project.hive(&["commit"]).ok();
-    project.hive_stdin(&["append", "--run", "s"], "{\"kind\":\"reasoning\",\"text\":\"t\"}\n").ok();
+    project
+        .hive_stdin(
+            &["append", "--run", "s"],
+            "{\"kind\":\"reasoning\",\"text\":\"t\"}\n",
+        )
+        .ok();
     project.hive(&["commit"]).ok();
-    let index = walk(&project.hive_dir().join("objects/pack")).into_iter().find(|path| path.extension().is_some_and(|ext| ext == "idx")).unwrap();
+    let index = walk(&project.hive_dir().join("objects/pack"))
+        .into_iter()
+        .find(|path| path.extension().is_some_and(|ext| ext == "idx"))
+        .unwrap();
     let bytes = std::fs::read(&index).unwrap();
     std::fs::write(&index, &bytes[..bytes.len() / 2]).unwrap();
     let run = project.hive(&["fsck"]);
@@ -680,9 +724,16 @@ fn fsck_reports_a_truncated_pack_index_and_other_commands_still_work() {
     assert!(run.stdout.contains("error: bad-pack"), "{}", run.stdout);
     assert!(run.stdout.contains("missing-object"));
     // The run stored loose is still readable.
-    assert_eq!(project.hive(&["show", "s@0", "--json"]).json()["event"]["text"], "t");
+    assert_eq!(
+        project.hive(&["show", "s@0", "--json"]).json()["event"]["text"],
+        "t"
+    );
     // gc refuses to touch a damaged repository.
     let run = project.hive(&["gc", "--prune", "now"]);
     assert_eq!(run.code, 6);
-    assert!(run.stderr.contains("gc stopped before changing anything"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("gc stopped before changing anything"),
+        "{}",
+        run.stderr
+    );
 }
