@@ -22,7 +22,8 @@ export HIVE_NO_CODE_CONTEXT=1
 unset HIVE_DIR HIVE_RUN
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
-step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
+quoted() { local word out=""; for word in "$@"; do case "$word" in *[[:space:]]*) out+=" \"$word\"" ;; *) out+=" $word" ;; esac; done; printf '%s' "${out# }"; }
+step() { printf '\n%s$ %s%s\n' "$bold" "$(quoted "$@")" "$plain"; "$@"; }
 hive() { "$HIVE" "$@"; }
 
 echo "A project with a .hivemind file, in $project"
