@@ -139,10 +139,7 @@ fn append_commit_runs_log_show() {
 #[test]
 fn rev_parse_and_cat_file() {
     let project = Project::new();
-    project
-        .hive_stdin(&["append", "--run", "r"], &session("x"))
-        .ok();
-    project.hive(&["commit"]).ok();
+    project.stage_and_commit("r", &session("x"));
     let head = project.hive(&["rev-parse", "r"]).ok().trim().to_string();
     let event = project.hive(&["rev-parse", "r@1"]).ok().trim().to_string();
     assert_ne!(head, event);
@@ -179,10 +176,7 @@ fn rev_parse_and_cat_file() {
 #[test]
 fn malformed_line_is_refused_and_nothing_changes() {
     let project = Project::new();
-    project
-        .hive_stdin(&["append", "--run", "r"], &session("x"))
-        .ok();
-    project.hive(&["commit"]).ok();
+    project.stage_and_commit("r", &session("x"));
     let before = tree_snapshot(&project);
     let input =
         "{\"kind\":\"user_message\",\"text\":\"ok\"}\n{\"kind\":\"tool_call\",\"tool\":\"Bash\"}\n";
@@ -231,10 +225,7 @@ fn errors_name_the_problem_and_have_exit_codes() {
     let run = project.hive(&["show", "zzzz~x"]);
     assert_eq!(run.code, 4);
 
-    project
-        .hive_stdin(&["append", "--run", "r"], &session("x"))
-        .ok();
-    project.hive(&["commit"]).ok();
+    project.stage_and_commit("r", &session("x"));
     let run = project.hive(&["show", "r@99"]);
     assert_eq!(run.code, 4);
     assert!(run.stderr.contains("run 'r' has 6 events, so no event 99"));
@@ -277,8 +268,7 @@ fn ambiguous_prefix_is_reported_with_candidates() {
             "{{\"kind\":\"state_update\",\"key\":\"k{index}\",\"value\":{index}}}\n"
         ));
     }
-    project.hive_stdin(&["append", "--run", "r"], &lines).ok();
-    project.hive(&["commit"]).ok();
+    project.stage_and_commit("r", &lines);
     let all = project.hive(&["cat-file", "--all"]).json_lines();
     let mut ids: Vec<String> = all
         .iter()
@@ -330,10 +320,7 @@ fn locked_ref_is_reported() {
 #[test]
 fn fsck_reports_damage_precisely() {
     let project = Project::new();
-    project
-        .hive_stdin(&["append", "--run", "r"], &session("x"))
-        .ok();
-    project.hive(&["commit"]).ok();
+    project.stage_and_commit("r", &session("x"));
     let report = project.hive(&["fsck", "--json"]).json();
     assert_eq!(report["ok"], true);
     assert_eq!(report["reachable"], 8);
@@ -358,13 +345,7 @@ fn fsck_reports_damage_precisely() {
 #[test]
 fn fsck_finds_a_flipped_bit_in_a_loose_object() {
     let project = Project::new();
-    project
-        .hive_stdin(
-            &["append", "--run", "r"],
-            "{\"kind\":\"user_message\",\"text\":\"one\"}\n",
-        )
-        .ok();
-    project.hive(&["commit"]).ok();
+    project.stage_and_commit("r", "{\"kind\":\"user_message\",\"text\":\"one\"}\n");
     let loose: Vec<_> = walk(&project.hive_dir().join("objects"))
         .into_iter()
         .filter(|path| !path.to_string_lossy().contains("pack"))
@@ -396,17 +377,8 @@ fn fsck_finds_a_flipped_bit_in_a_loose_object() {
 #[test]
 fn gc_repacks_and_prunes_only_old_unreachable_objects() {
     let project = Project::new();
-    project
-        .hive_stdin(&["append", "--run", "r"], &session("x"))
-        .ok();
-    project.hive(&["commit"]).ok();
-    project
-        .hive_stdin(
-            &["append", "--run", "r"],
-            "{\"kind\":\"user_message\",\"text\":\"one\"}\n",
-        )
-        .ok();
-    project.hive(&["commit"]).ok();
+    project.stage_and_commit("r", &session("x"));
+    project.stage_and_commit("r", "{\"kind\":\"user_message\",\"text\":\"one\"}\n");
     // An unreachable object: a loose blob nobody references.
     let orphan = hive::object::RawObject::new(hive::ObjectKind::Blob, b"orphan".to_vec()).hashed();
     let store = hive::store::LooseStore::new(project.hive_dir().join("objects"));
@@ -512,8 +484,7 @@ fn broken_pipe_is_quiet() {
             "{{\"kind\":\"user_message\",\"text\":\"m{index}\"}}\n"
         ));
     }
-    project.hive_stdin(&["append", "--run", "r"], &lines).ok();
-    project.hive(&["commit"]).ok();
+    project.stage_and_commit("r", &lines);
     let mut child = crate::util::hive_command(project.path())
         .args(["cat-file", "--all"])
         .stdout(std::process::Stdio::piped())
@@ -702,17 +673,8 @@ fn awkward_input_is_refused_cleanly() {
 #[test]
 fn fsck_reports_a_truncated_pack_index_and_other_commands_still_work() {
     let project = Project::new();
-    project
-        .hive_stdin(&["append", "--run", "r"], &session("x"))
-        .ok();
-    project.hive(&["commit"]).ok();
-    project
-        .hive_stdin(
-            &["append", "--run", "s"],
-            "{\"kind\":\"reasoning\",\"text\":\"t\"}\n",
-        )
-        .ok();
-    project.hive(&["commit"]).ok();
+    project.stage_and_commit("r", &session("x"));
+    project.stage_and_commit("s", "{\"kind\":\"reasoning\",\"text\":\"t\"}\n");
     let index = walk(&project.hive_dir().join("objects/pack"))
         .into_iter()
         .find(|path| path.extension().is_some_and(|ext| ext == "idx"))

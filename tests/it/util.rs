@@ -121,6 +121,12 @@ impl Project {
         Run::from(child.wait_with_output().expect("hive finishes"))
     }
 
+    /// Stages JSON Lines for `run` and commits, asserting both succeed.
+    pub fn stage_and_commit(&self, run: &str, input: &str) {
+        self.hive_stdin(&["append", "--run", run], input).ok();
+        self.hive(&["commit", "--run", run]).ok();
+    }
+
     /// Writes a file in the project.
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.path().join(name);
