@@ -20,7 +20,7 @@ fn main() {
 
 fn session_objects(session: u64) -> Vec<HashedObject> {
     let mut objects = Vec::new();
-    for mut event in workload::numbered(&workload::session(session, 200), 0) {
+    for mut event in workload::numbered_events(&workload::session(session, 200), 0) {
         payload::externalize(&mut event, payload::DEFAULT_THRESHOLD, &mut objects);
         objects.push(
             RawObject::new(ObjectKind::Event, canonical::to_vec(&Value::Object(event))).hashed(),
@@ -32,7 +32,7 @@ fn session_objects(session: u64) -> Vec<HashedObject> {
 /// Externalize large fields, encode canonically and hash every event of a 200-event session.
 #[divan::bench]
 fn encode_and_hash_session(bencher: Bencher) {
-    let events = workload::numbered(&workload::session(1, 200), 0);
+    let events = workload::numbered_events(&workload::session(1, 200), 0);
     let bytes: usize = events
         .iter()
         .map(|event| serde_json::to_vec(event).unwrap().len())
@@ -125,7 +125,7 @@ fn read_run_10k_events(bencher: Bencher) {
     let odb = Odb::open(dir.path(), OdbOptions::default()).unwrap();
     let mut head: Option<(ObjectId, hive::object::Commit)> = None;
     for commit in 0..50u64 {
-        let events = workload::numbered(&workload::session(100 + commit, 200), commit * 200);
+        let events = workload::numbered_events(&workload::session(100 + commit, 200), commit * 200);
         let built = build_commit(
             &odb,
             CommitInput {

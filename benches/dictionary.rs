@@ -22,7 +22,7 @@ fn objects_of(sessions: &[Vec<Map<String, Value>>]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for session in sessions {
         let mut objects: Vec<HashedObject> = Vec::new();
-        for mut event in workload::numbered(session, 0) {
+        for mut event in workload::numbered_events(session, 0) {
             payload::externalize(&mut event, payload::DEFAULT_THRESHOLD, &mut objects);
             objects.push(
                 RawObject::new(ObjectKind::Event, canonical::to_vec(&Value::Object(event)))

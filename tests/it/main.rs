@@ -9,3 +9,4 @@ mod history;
 mod real_data;
 mod tour;
 mod util;
+mod workload;
