@@ -172,3 +172,53 @@ fn append_and_commit_session(bencher: Bencher) {
             repo.commit(Some(&run), &options).unwrap()
         });
 }
+
+/// The physical ceiling: bytes of generated session JSON (about 4 MiB) that one core hashes, compresses,
+/// decompresses and parses per second.
+mod ceiling {
+    use super::workload;
+    use divan::Bencher;
+    use divan::counter::BytesCount;
+
+    fn sample() -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let mut session = 0;
+        while bytes.len() < 4 << 20 {
+            for event in workload::session(session, 200) {
+                bytes.extend_from_slice(serde_json::Value::Object(event).to_string().as_bytes());
+                bytes.push(b'\n');
+            }
+            session += 1;
+        }
+        bytes
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn blake3(bencher: Bencher) {
+        let data = sample();
+        bencher.counter(BytesCount::new(data.len())).bench(|| blake3::hash(&data));
+    }
+
+    #[divan::bench(sample_count = 10, args = [1, 3, 19])]
+    fn zstd_compress(bencher: Bencher, level: i32) {
+        let data = sample();
+        bencher.counter(BytesCount::new(data.len())).bench(|| zstd::bulk::compress(&data, level).unwrap());
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn zstd_decompress(bencher: Bencher) {
+        let data = sample();
+        let packed = zstd::bulk::compress(&data, 3).unwrap();
+        bencher.counter(BytesCount::new(data.len())).bench(|| zstd::bulk::decompress(&packed, data.len()).unwrap());
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn json_parse(bencher: Bencher) {
+        let data = sample();
+        bencher.counter(BytesCount::new(data.len())).bench(|| {
+            for line in data.split(|byte| *byte == b'\n').filter(|line| !line.is_empty()) {
+                divan::black_box(serde_json::from_slice::<serde_json::Value>(line).unwrap());
+            }
+        });
+    }
+}

@@ -3,6 +3,9 @@
 //! `cargo bench --bench generate -- --out DIR [--sessions 1000] [--events 200] [--first 0]`
 //! writes DIR/claude/session-NNNNN.jsonl and DIR/hive/session-NNNNN.jsonl. The output depends only on the
 //! arguments: the same arguments give the same bytes on every machine.
+//!
+//! `cargo bench --bench generate -- --out DIR --real TRAJECTORIES` instead writes every file of real sessions
+//! (JSON and JSON Lines, as in ../shared/trajectories) as DIR/hive/real-NNNNN.jsonl, one `custom` event per record.
 
 mod workload;
 
@@ -15,6 +18,7 @@ struct Options {
     sessions: u64,
     events: usize,
     first: u64,
+    real: Option<PathBuf>,
 }
 
 fn parse() -> Result<Options, String> {
@@ -23,6 +27,7 @@ fn parse() -> Result<Options, String> {
         sessions: 1000,
         events: 200,
         first: 0,
+        real: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -44,6 +49,7 @@ fn parse() -> Result<Options, String> {
                     .parse()
                     .map_err(|_| "--first takes a number")?
             }
+            "--real" => options.real = Some(PathBuf::from(value("--real")?)),
             // cargo bench passes --bench to every bench binary.
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
@@ -70,6 +76,29 @@ fn write_lines(path: &PathBuf, lines: impl Iterator<Item = String>) -> std::io::
     Ok(bytes)
 }
 
+fn write_real(source: &std::path::Path, out: &std::path::Path) {
+    let sessions = workload::real_sessions_in(source);
+    std::fs::create_dir_all(out.join("hive")).expect("create the output directory");
+    let mut bytes = 0;
+    for (index, events) in sessions.iter().enumerate() {
+        let lines = events
+            .iter()
+            .map(|event| serde_json::Value::Object(event.clone()).to_string());
+        bytes += write_lines(
+            &out.join("hive").join(format!("real-{index:05}.jsonl")),
+            lines,
+        )
+        .expect("write a session");
+    }
+    println!(
+        "{} real sessions from {} in {}: {:.1} MB of hive event JSONL",
+        sessions.len(),
+        source.display(),
+        out.display(),
+        bytes as f64 / 1e6
+    );
+}
+
 fn main() {
     let options = match parse() {
         Ok(options) => options,
@@ -80,6 +109,10 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(real) = &options.real {
+        write_real(real, &options.out);
+        return;
+    }
     for sub in ["claude", "hive"] {
         std::fs::create_dir_all(options.out.join(sub)).expect("create the output directories");
     }

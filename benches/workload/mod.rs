@@ -631,11 +631,16 @@ pub fn claude_records(session: u64, events: usize) -> Vec<Value> {
 
 /// Real sessions: every record of every JSON/JSONL file under HIVE_TEST_DATA, as `custom` events grouped per file.
 pub fn real_sessions() -> Vec<Vec<Map<String, Value>>> {
-    let Some(dir) = std::env::var_os("HIVE_TEST_DATA").map(PathBuf::from) else {
-        return Vec::new();
-    };
+    match std::env::var_os("HIVE_TEST_DATA") {
+        Some(dir) => real_sessions_in(Path::new(&dir)),
+        None => Vec::new(),
+    }
+}
+
+/// Every record of every JSON/JSONL file under `dir`, as `custom` events grouped per file.
+pub fn real_sessions_in(dir: &Path) -> Vec<Vec<Map<String, Value>>> {
     let mut files = Vec::new();
-    collect(&dir, &mut files);
+    collect(dir, &mut files);
     files
         .iter()
         .filter_map(|path| {
