@@ -196,27 +196,36 @@ mod ceiling {
     #[divan::bench(sample_count = 20)]
     fn blake3(bencher: Bencher) {
         let data = sample();
-        bencher.counter(BytesCount::new(data.len())).bench(|| blake3::hash(&data));
+        bencher
+            .counter(BytesCount::new(data.len()))
+            .bench(|| blake3::hash(&data));
     }
 
     #[divan::bench(sample_count = 10, args = [1, 3, 19])]
     fn zstd_compress(bencher: Bencher, level: i32) {
         let data = sample();
-        bencher.counter(BytesCount::new(data.len())).bench(|| zstd::bulk::compress(&data, level).unwrap());
+        bencher
+            .counter(BytesCount::new(data.len()))
+            .bench(|| zstd::bulk::compress(&data, level).unwrap());
     }
 
     #[divan::bench(sample_count = 20)]
     fn zstd_decompress(bencher: Bencher) {
         let data = sample();
         let packed = zstd::bulk::compress(&data, 3).unwrap();
-        bencher.counter(BytesCount::new(data.len())).bench(|| zstd::bulk::decompress(&packed, data.len()).unwrap());
+        bencher
+            .counter(BytesCount::new(data.len()))
+            .bench(|| zstd::bulk::decompress(&packed, data.len()).unwrap());
     }
 
     #[divan::bench(sample_count = 20)]
     fn json_parse(bencher: Bencher) {
         let data = sample();
         bencher.counter(BytesCount::new(data.len())).bench(|| {
-            for line in data.split(|byte| *byte == b'\n').filter(|line| !line.is_empty()) {
+            for line in data
+                .split(|byte| *byte == b'\n')
+                .filter(|line| !line.is_empty())
+            {
                 divan::black_box(serde_json::from_slice::<serde_json::Value>(line).unwrap());
             }
         });

@@ -253,6 +253,8 @@ impl Repository {
             match updated {
                 Ok(()) => {
                     self.journal.consume(run, built.commit.run.events)?;
+                    // Best effort: a failed merge leaves every pack in place, and the commit stands.
+                    let _ = self.consolidate_packs();
                     return Ok(Some(CommitOutcome {
                         run: run.to_string(),
                         id: built.id,

@@ -10,7 +10,7 @@ use super::fsck::{walk, walk_beyond};
 use super::{RepoError, Repository};
 use crate::fsutil::{self, IoContext};
 use crate::id::ObjectId;
-use crate::object::HashedObject;
+use crate::object::{HashedObject, RawObject};
 use crate::refs::RefStore;
 use crate::store::{ObjectStore, PackOptions, StoreError};
 use std::collections::HashSet;
@@ -141,11 +141,28 @@ impl Repository {
         // Phase 1, while writers go on: repack everything reachable now.
         let reachable = walk(&self.odb, &self.heads()?)?;
         stop_on_problems(&self.dir, &reachable.problems)?;
+        // Read packs frame by frame (each frame decompressed once), then whatever is loose or newer.
         let mut objects: Vec<HashedObject> = Vec::with_capacity(reachable.order.len());
-        for id in &reachable.order {
+        let mut gathered: HashSet<ObjectId> = HashSet::with_capacity(reachable.order.len());
+        for pack in &old_packs {
+            pack.scan(|id, canonical| {
+                if reachable.seen.contains(&id) && gathered.insert(id) {
+                    let raw = RawObject::from_canonical(canonical).map_err(|error| {
+                        StoreError::Corrupt {
+                            path: pack.path().to_path_buf(),
+                            reason: error.to_string(),
+                        }
+                    })?;
+                    objects.push(raw.hashed());
+                }
+                Ok(())
+            })?;
+        }
+        for id in reachable.order.iter().filter(|id| !gathered.contains(id)) {
             let raw = self.odb.read(id)?.ok_or(RepoError::MissingObject(*id))?;
             objects.push(raw.hashed());
         }
+        drop(gathered);
         // Objects of one kind compress best side by side.
         objects.sort_by_key(|object| object.kind().tag());
         report.packed = objects.len() as u64;

@@ -8,6 +8,7 @@ mod fsck;
 mod gc;
 mod history;
 mod read;
+mod repack;
 mod resolve;
 
 pub use capture::{AppendSummary, CommitOptions, CommitOutcome};
@@ -18,6 +19,7 @@ pub use history::{
     run_segments,
 };
 pub use read::{RunSummary, ShownEvent};
+pub use repack::geometric_split;
 pub use resolve::Resolved;
 
 use crate::config::{self, ConfigError, ProjectConfig, RepoConfig};

@@ -412,18 +412,50 @@ impl Pack {
         (0..self.count).map(|position| self.id_at(position))
     }
 
-    fn frame(&self, entry: &Entry) -> Result<Arc<Vec<u8>>, StoreError> {
-        let mut cache = self.frames.lock().expect("lock poisoned only by a panic");
-        if let Some(found) = cache
-            .iter()
-            .position(|(offset, _)| *offset == entry.frame_offset)
-        {
-            let hit = cache.remove(found);
-            let frame = hit.1.clone();
-            cache.insert(0, hit);
-            return Ok(frame);
+    /// Positions of the objects grouped by frame, in pack order.
+    fn frames(&self) -> Vec<Vec<usize>> {
+        let mut positions: Vec<usize> = (0..self.count).collect();
+        positions.sort_by_key(|&position| {
+            let entry = self.entry(position);
+            (entry.frame_offset, entry.start)
+        });
+        let mut frames: Vec<Vec<usize>> = Vec::new();
+        let mut last = None;
+        for position in positions {
+            let offset = self.entry(position).frame_offset;
+            if last != Some(offset) {
+                frames.push(Vec::new());
+                last = Some(offset);
+            }
+            frames.last_mut().expect("pushed above").push(position);
         }
-        drop(cache);
+        frames
+    }
+
+    /// Every object of the pack in pack order, decompressing each frame once: `visit(id, canonical bytes)`.
+    pub fn scan(
+        &self,
+        mut visit: impl FnMut(ObjectId, &[u8]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        for members in self.frames() {
+            let frame = self.decompress(&self.entry(members[0]))?;
+            for position in members {
+                let entry = self.entry(position);
+                let canonical = frame
+                    .get(entry.start as usize..(entry.start + entry.length) as usize)
+                    .ok_or_else(|| {
+                        corrupt(
+                            &self.pack_path,
+                            format!("object {} lies outside its frame", self.id_at(position)),
+                        )
+                    })?;
+                visit(self.id_at(position), canonical)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn decompress(&self, entry: &Entry) -> Result<Vec<u8>, StoreError> {
         let start = entry.frame_offset as usize;
         let end = start + entry.frame_len as usize;
         if end > self.data.len() - CHECKSUM_LEN || start < PACK_HEADER_LEN {
@@ -445,6 +477,22 @@ impl Pack {
                 format!("frame at {start} has the wrong size"),
             ));
         }
+        Ok(raw)
+    }
+
+    fn frame(&self, entry: &Entry) -> Result<Arc<Vec<u8>>, StoreError> {
+        let mut cache = self.frames.lock().expect("lock poisoned only by a panic");
+        if let Some(found) = cache
+            .iter()
+            .position(|(offset, _)| *offset == entry.frame_offset)
+        {
+            let hit = cache.remove(found);
+            let frame = hit.1.clone();
+            cache.insert(0, hit);
+            return Ok(frame);
+        }
+        drop(cache);
+        let raw = self.decompress(entry)?;
         let frame = Arc::new(raw);
         let mut cache = self.frames.lock().expect("lock poisoned only by a panic");
         cache.insert(0, (entry.frame_offset, frame.clone()));
@@ -517,23 +565,42 @@ pub fn verify_pack(pack: &Pack) -> Vec<String> {
             break;
         }
     }
-    let bad: Vec<String> = (0..pack.count)
+    let mut unsorted =
+        (1..pack.count).filter(|&position| pack.id_at(position - 1) >= pack.id_at(position));
+    if let Some(position) = unsorted.next() {
+        problems.push(format!("index is not sorted at {}", pack.id_at(position)));
+    }
+    // Frame by frame, each decompressed once, frames checked in parallel.
+    let bad: Vec<String> = pack
+        .frames()
         .into_par_iter()
-        .filter_map(|position| {
-            let id = pack.id_at(position);
-            if position > 0 && pack.id_at(position - 1) >= id {
-                return Some(format!("index is not sorted at {id}"));
+        .flat_map_iter(|members| {
+            let mut found = Vec::new();
+            let entry = pack.entry(members[0]);
+            match pack.decompress(&entry) {
+                Err(error) => found.push(format!("frame at {}: {error}", entry.frame_offset)),
+                Ok(frame) => {
+                    for position in members {
+                        let id = pack.id_at(position);
+                        let entry = pack.entry(position);
+                        let Some(canonical) =
+                            frame.get(entry.start as usize..(entry.start + entry.length) as usize)
+                        else {
+                            found.push(format!("object {id} lies outside its frame"));
+                            continue;
+                        };
+                        if ObjectId::hash_canonical(canonical) != id {
+                            found.push(format!(
+                                "object {id}: contents hash to {}",
+                                ObjectId::hash_canonical(canonical)
+                            ));
+                        } else if let Err(error) = crate::id::parse_header(canonical) {
+                            found.push(format!("object {id}: {error}"));
+                        }
+                    }
+                }
             }
-            match pack.canonical_at(position) {
-                Err(error) => Some(format!("object {id}: {error}")),
-                Ok(canonical) if ObjectId::hash_canonical(&canonical) != id => Some(format!(
-                    "object {id}: contents hash to {}",
-                    ObjectId::hash_canonical(&canonical)
-                )),
-                Ok(canonical) => RawObject::from_canonical(&canonical)
-                    .err()
-                    .map(|error| format!("object {id}: {error}")),
-            }
+            found
         })
         .collect();
     problems.extend(bad);

@@ -342,3 +342,28 @@ fn gc_keeps_an_old_object_that_a_writer_just_reused() {
     assert!(repo.odb().contains(&reused.id()).unwrap());
     assert!(!repo.odb().contains(&forgotten.id()).unwrap());
 }
+
+#[test]
+fn packs_are_merged_as_commits_accumulate() {
+    let project = tempfile::tempdir().unwrap();
+    let (repo, _) = hive::Repository::init(project.path()).unwrap();
+    let options = hive::repo::CommitOptions::default();
+    for run in 0..40 {
+        let batch: Vec<Map<String, Value>> = (0..10)
+            .map(|index| json!({"kind": "user_message", "text": format!("run {run} message {index}"), "ts": "2026-01-01T00:00:00Z"}).as_object().unwrap().clone())
+            .collect();
+        repo.append_events(&format!("r{run}"), batch).unwrap();
+        repo.commit(None, &options).unwrap();
+    }
+    let packs = repo.odb().packs();
+    packs.refresh().unwrap();
+    assert!(
+        packs.packs().len() <= 10,
+        "{} packs after 40 commits",
+        packs.packs().len()
+    );
+    for run in 0..40 {
+        assert_eq!(repo.events(&format!("r{run}")).unwrap().len(), 10);
+    }
+    assert!(!repo.fsck().unwrap().has_errors());
+}
