@@ -8,9 +8,9 @@
 
 use super::fsck::{walk, walk_beyond};
 use super::{RepoError, Repository};
-use crate::fsutil::{self, IoContext};
+use crate::fsutil;
 use crate::id::ObjectId;
-use crate::object::{HashedObject, RawObject};
+use crate::object::HashedObject;
 use crate::refs::RefStore;
 use crate::store::{ObjectStore, PackOptions, StoreError};
 use std::collections::HashSet;
@@ -145,14 +145,8 @@ impl Repository {
         let mut objects: Vec<HashedObject> = Vec::with_capacity(reachable.order.len());
         let mut gathered: HashSet<ObjectId> = HashSet::with_capacity(reachable.order.len());
         for pack in &old_packs {
-            pack.scan(|id, canonical| {
+            pack.scan(|id, raw| {
                 if reachable.seen.contains(&id) && gathered.insert(id) {
-                    let raw = RawObject::from_canonical(canonical).map_err(|error| {
-                        StoreError::Corrupt {
-                            path: pack.path().to_path_buf(),
-                            reason: error.to_string(),
-                        }
-                    })?;
                     objects.push(raw.hashed());
                 }
                 Ok(())
@@ -234,12 +228,7 @@ impl Repository {
             .iter()
             .filter(|pack| !new_packs.iter().any(|name| name == pack.name()))
         {
-            let pack_path = pack.path().to_path_buf();
-            let index_path = pack_path.with_extension("idx");
-            // The index goes first, so that a crash in between leaves no index without its pack.
-            std::fs::remove_file(&index_path).context("remove", &index_path)?;
-            std::fs::remove_file(&pack_path).context("remove", &pack_path)?;
-            packs.forget(pack.name());
+            packs.remove(pack)?;
         }
         for id in &loose_ids {
             if kept.contains(id) {

@@ -5,7 +5,7 @@
 //! missing; it takes `gc.lock` (skipping the merge if gc or another merge runs), so it never races with gc.
 
 use super::{RepoError, Repository};
-use crate::fsutil::{self, IoContext};
+use crate::fsutil;
 use crate::object::HashedObject;
 use crate::store::{Pack, PackOptions};
 use std::sync::Arc;
@@ -56,13 +56,7 @@ impl Repository {
         let chosen = &current[..merge];
         let mut objects: Vec<HashedObject> = Vec::new();
         for pack in chosen {
-            pack.scan(|_, canonical| {
-                let raw = crate::object::RawObject::from_canonical(canonical).map_err(|error| {
-                    crate::store::StoreError::Corrupt {
-                        path: pack.path().to_path_buf(),
-                        reason: error.to_string(),
-                    }
-                })?;
+            pack.scan(|_, raw| {
                 objects.push(raw.hashed());
                 Ok(())
             })?;
@@ -76,11 +70,7 @@ impl Repository {
             {
                 continue;
             }
-            let pack_path = pack.path().to_path_buf();
-            let index_path = pack_path.with_extension("idx");
-            std::fs::remove_file(&index_path).context("remove", &index_path)?;
-            std::fs::remove_file(&pack_path).context("remove", &pack_path)?;
-            packs.forget(pack.name());
+            packs.remove(pack)?;
         }
         fsutil::sync_dir(packs.dir())?;
         Ok(merge)

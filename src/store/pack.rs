@@ -432,24 +432,25 @@ impl Pack {
         frames
     }
 
-    /// Every object of the pack in pack order, decompressing each frame once: `visit(id, canonical bytes)`.
+    /// Every object of the pack in pack order, decompressing each frame once: `visit(id, object)`.
     pub fn scan(
         &self,
-        mut visit: impl FnMut(ObjectId, &[u8]) -> Result<(), StoreError>,
+        mut visit: impl FnMut(ObjectId, RawObject) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         for members in self.frames() {
             let frame = self.decompress(&self.entry(members[0]))?;
             for position in members {
+                let id = self.id_at(position);
                 let entry = self.entry(position);
-                let canonical = frame
+                let object = frame
                     .get(entry.start as usize..(entry.start + entry.length) as usize)
-                    .ok_or_else(|| {
-                        corrupt(
-                            &self.pack_path,
-                            format!("object {} lies outside its frame", self.id_at(position)),
-                        )
-                    })?;
-                visit(self.id_at(position), canonical)?;
+                    .ok_or_else(|| format!("object {id} lies outside its frame"))
+                    .and_then(|canonical| {
+                        RawObject::from_canonical(canonical)
+                            .map_err(|error| format!("object {id}: {error}"))
+                    })
+                    .map_err(|reason| corrupt(&self.pack_path, reason))?;
+                visit(id, object)?;
             }
         }
         Ok(())
@@ -770,6 +771,26 @@ impl PackStore {
             }
         }
         Ok(summary)
+    }
+
+    /// Deletes a pack's files (the index first, so that a crash in between leaves no index without its pack) and
+    /// drops it from the open list. Files already gone are fine.
+    pub fn remove(&self, pack: &Pack) -> Result<(), StoreError> {
+        for path in [pack.pack_path.with_extension("idx"), pack.pack_path.clone()] {
+            match fs::remove_file(&path) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(fsutil::IoError {
+                        operation: "remove",
+                        path,
+                        source: error,
+                    }
+                    .into());
+                }
+                _ => {}
+            }
+        }
+        self.forget(&pack.name);
+        Ok(())
     }
 
     /// Drops a pack from the open list (after `gc` deleted its files).
