@@ -220,7 +220,12 @@ impl Repository {
                 .and_then(|(_, commit)| commit.run.code.clone())
             {
                 Some(code) => Some(code),
-                None if self.code_context_enabled() => crate::codectx::detect(&cwd),
+                // Only when no staged session_start names it already: detection runs a git status.
+                None if self.code_context_enabled()
+                    && !staged.iter().any(|event| event.contains_key("code")) =>
+                {
+                    crate::codectx::detect(&cwd)
+                }
                 None => None,
             };
             let added = staged.len() as u64;

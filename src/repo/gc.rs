@@ -55,6 +55,14 @@ pub struct GcReport {
     pub pack: Option<String>,
 }
 
+/// A lock another process holds means gc (or a pack merge) is running.
+fn gc_lock_error(failure: fsutil::LockError) -> RepoError {
+    match failure {
+        fsutil::LockError::Busy { .. } => RepoError::GcRunning,
+        fsutil::LockError::Io(failure) => RepoError::Io(failure),
+    }
+}
+
 /// The lock writers share and gc takes exclusively to delete.
 const WRITERS_LOCK: &str = "objects.lock";
 
@@ -107,20 +115,13 @@ impl Repository {
             &self.dir.join(WRITERS_LOCK),
             fsutil::lock_timeout().max(GC_FINAL_PHASE),
         )
-        .map_err(|failure| match failure {
-            fsutil::LockError::Busy { .. } => RepoError::GcRunning,
-            fsutil::LockError::Io(failure) => RepoError::Io(failure),
-        })
+        .map_err(gc_lock_error)
     }
 
     /// Repacks and prunes. Fails without deleting anything if the repository has missing or damaged objects.
     pub fn gc(&self, options: &GcOptions) -> Result<GcReport, RepoError> {
         let lock_path = self.dir.join("gc.lock");
-        let _gc =
-            fsutil::lock_file(&lock_path, Duration::ZERO).map_err(|failure| match failure {
-                fsutil::LockError::Busy { .. } => RepoError::GcRunning,
-                fsutil::LockError::Io(failure) => RepoError::Io(failure),
-            })?;
+        let _gc = fsutil::lock_file(&lock_path, Duration::ZERO).map_err(gc_lock_error)?;
         let mut report = GcReport::default();
         let packs = self.odb.packs();
         packs.refresh()?;
@@ -160,7 +161,7 @@ impl Repository {
         // Objects of one kind compress best side by side.
         objects.sort_by_key(|object| object.kind().tag());
         report.packed = objects.len() as u64;
-        let summary = packs.write_pack_with(&objects, &options.pack)?;
+        let summary = packs.write_pack_with(&objects.iter().collect::<Vec<_>>(), &options.pack)?;
         drop(objects);
         let mut new_packs: Vec<String> =
             summary.iter().map(|summary| summary.name.clone()).collect();
@@ -168,11 +169,7 @@ impl Repository {
 
         // Phase 2, with writers held off: whatever they made reachable meanwhile is kept too.
         let guard_path = self.dir.join(WRITERS_LOCK);
-        let _writers =
-            fsutil::lock_file(&guard_path, GC_FINAL_PHASE).map_err(|failure| match failure {
-                fsutil::LockError::Busy { .. } => RepoError::GcRunning,
-                fsutil::LockError::Io(failure) => RepoError::Io(failure),
-            })?;
+        let _writers = fsutil::lock_file(&guard_path, GC_FINAL_PHASE).map_err(gc_lock_error)?;
         let later = walk_beyond(&self.odb, &self.heads()?, reachable.seen)?;
         stop_on_problems(&self.dir, &later.problems)?;
         let mut reachable_now = later.seen;
@@ -187,7 +184,9 @@ impl Repository {
                 );
             }
             report.packed += objects.len() as u64;
-            if let Some(summary) = packs.write_pack_with(&objects, &PackOptions::default())? {
+            if let Some(summary) = packs
+                .write_pack_with(&objects.iter().collect::<Vec<_>>(), &PackOptions::default())?
+            {
                 new_packs.push(summary.name);
             }
         }
@@ -204,23 +203,29 @@ impl Repository {
             .filter(|pack| !new_packs.iter().any(|name| name == pack.name()))
         {
             let modified = pack.modified();
-            for position in 0..pack.len() {
-                let id = pack.id_at(position);
-                if reachable_now.contains(&id) || kept.contains(&id) {
-                    continue;
+            if !young(modified) {
+                report.pruned += pack
+                    .ids()
+                    .filter(|id| !reachable_now.contains(id) && !kept.contains(id))
+                    .count() as u64;
+                continue;
+            }
+            let mut keep = Vec::new();
+            pack.scan(|id, raw| {
+                if !reachable_now.contains(&id) && kept.insert(id) {
+                    keep.push(raw.hashed());
                 }
-                if young(modified) {
-                    loose.write(&pack.read_at(position)?.hashed())?;
-                    if let Some(time) = modified
-                        && let Ok(file) = std::fs::File::options()
-                            .write(true)
-                            .open(loose.path_of(&id))
+                Ok(())
+            })?;
+            loose.write_batch(&keep)?;
+            if let Some(time) = modified {
+                for object in &keep {
+                    if let Ok(file) = std::fs::File::options()
+                        .write(true)
+                        .open(loose.path_of(&object.id()))
                     {
                         let _ = file.set_modified(time);
                     }
-                    kept.insert(id);
-                } else {
-                    report.pruned += 1;
                 }
             }
         }

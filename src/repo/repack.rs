@@ -61,7 +61,8 @@ impl Repository {
                 Ok(())
             })?;
         }
-        let merged = packs.write_pack_with(&objects, &PackOptions::default())?;
+        let merged =
+            packs.write_pack_with(&objects.iter().collect::<Vec<_>>(), &PackOptions::default())?;
         drop(objects);
         for pack in chosen {
             if merged

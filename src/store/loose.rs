@@ -58,6 +58,18 @@ impl LooseStore {
         Ok(Some(dir))
     }
 
+    /// Writes objects, each file flushed and each directory flushed once; present objects are only freshened.
+    pub fn write_objects(&self, objects: &[&HashedObject]) -> Result<(), StoreError> {
+        let mut dirs = BTreeSet::new();
+        for object in objects {
+            if let Some(dir) = self.write_unsynced(object)? {
+                dirs.insert(dir);
+            }
+        }
+        dirs.iter()
+            .try_for_each(|dir| fsutil::sync_dir(dir).map_err(StoreError::from))
+    }
+
     /// Deletes an object's file; absent files are fine.
     pub fn remove(&self, id: &ObjectId) -> Result<(), StoreError> {
         let path = self.path_of(id);
@@ -165,14 +177,7 @@ impl ObjectStore for LooseStore {
     }
 
     fn write_batch(&self, objects: &[HashedObject]) -> Result<(), StoreError> {
-        let mut dirs = BTreeSet::new();
-        for object in objects {
-            if let Some(dir) = self.write_unsynced(object)? {
-                dirs.insert(dir);
-            }
-        }
-        dirs.iter()
-            .try_for_each(|dir| fsutil::sync_dir(dir).map_err(StoreError::from))
+        self.write_objects(&objects.iter().collect::<Vec<_>>())
     }
 
     fn ids(&self) -> Result<Vec<ObjectId>, StoreError> {

@@ -97,22 +97,21 @@ impl ObjectStore for Odb {
             if self.loose.contains(&object.id())? {
                 self.loose.write(object)?;
             } else {
-                fresh.push(object.clone());
+                fresh.push(object);
             }
         }
         if fresh.len() >= self.options.pack_threshold {
-            self.packs.write_batch(&fresh)
-        } else {
-            let mut loose = Vec::with_capacity(fresh.len());
-            for object in fresh {
-                if self.packs.contains(&object.id())? {
-                    self.packs.write(&object)?;
-                } else {
-                    loose.push(object);
-                }
-            }
-            self.loose.write_batch(&loose)
+            return self.packs.write_objects(&fresh);
         }
+        let mut loose = Vec::with_capacity(fresh.len());
+        for object in fresh {
+            if self.packs.contains(&object.id())? {
+                self.packs.write(object)?;
+            } else {
+                loose.push(object);
+            }
+        }
+        self.loose.write_objects(&loose)
     }
 
     fn ids(&self) -> Result<Vec<ObjectId>, StoreError> {

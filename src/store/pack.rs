@@ -82,7 +82,7 @@ struct Frame {
 /// Returns `None` when there is nothing to write.
 pub fn write_pack(
     dir: &Path,
-    objects: &[HashedObject],
+    objects: &[&HashedObject],
     options: &PackOptions,
 ) -> Result<Option<PackSummary>, StoreError> {
     let frames = group_frames(objects, options.frame_size)?;
@@ -163,7 +163,7 @@ pub fn write_pack(
     }))
 }
 
-fn group_frames(objects: &[HashedObject], frame_size: usize) -> Result<Vec<Frame>, StoreError> {
+fn group_frames(objects: &[&HashedObject], frame_size: usize) -> Result<Vec<Frame>, StoreError> {
     let mut seen = HashSet::with_capacity(objects.len());
     let mut frames = Vec::new();
     let mut current = Frame {
@@ -174,14 +174,14 @@ fn group_frames(objects: &[HashedObject], frame_size: usize) -> Result<Vec<Frame
         if !seen.insert(object.id()) {
             continue;
         }
-        let canonical = object.raw().canonical_bytes();
-        if canonical.len() > u32::MAX as usize / 2 {
+        let length = crate::id::HEADER_LEN + object.body().len();
+        if length > u32::MAX as usize / 2 {
             return Err(StoreError::TooLarge {
                 id: object.id(),
-                size: canonical.len() as u64,
+                size: length as u64,
             });
         }
-        if !current.raw.is_empty() && current.raw.len() + canonical.len() > frame_size {
+        if !current.raw.is_empty() && current.raw.len() + length > frame_size {
             frames.push(std::mem::replace(
                 &mut current,
                 Frame {
@@ -190,12 +190,14 @@ fn group_frames(objects: &[HashedObject], frame_size: usize) -> Result<Vec<Frame
                 },
             ));
         }
-        current.members.push((
-            object.id(),
-            current.raw.len() as u32,
-            canonical.len() as u32,
+        current
+            .members
+            .push((object.id(), current.raw.len() as u32, length as u32));
+        current.raw.extend_from_slice(&crate::id::header(
+            object.kind(),
+            object.body().len() as u64,
         ));
-        current.raw.extend_from_slice(&canonical);
+        current.raw.extend_from_slice(object.body());
     }
     if !current.members.is_empty() {
         frames.push(current);
@@ -755,7 +757,7 @@ impl PackStore {
     /// Writes a pack with explicit options and opens it.
     pub fn write_pack_with(
         &self,
-        objects: &[HashedObject],
+        objects: &[&HashedObject],
         options: &PackOptions,
     ) -> Result<Option<PackSummary>, StoreError> {
         let summary = write_pack(&self.dir, objects, options)?;
@@ -793,6 +795,28 @@ impl PackStore {
         Ok(())
     }
 
+    /// Writes the objects not yet in a pack as one new pack, refreshing the age of the packs that hold the others
+    /// (so that gc keeps them). Durable when it returns.
+    pub fn write_objects(&self, objects: &[&HashedObject]) -> Result<(), StoreError> {
+        let mut fresh = Vec::with_capacity(objects.len());
+        let mut touched: Vec<Arc<Pack>> = Vec::new();
+        for &object in objects {
+            match self.locate(&object.id())? {
+                Some((pack, _)) => {
+                    if !touched.iter().any(|seen| Arc::ptr_eq(seen, &pack)) {
+                        touched.push(pack);
+                    }
+                }
+                None => fresh.push(object),
+            }
+        }
+        for pack in touched {
+            super::loose::freshen(&pack.pack_path);
+        }
+        self.write_pack_with(&fresh, &self.options)?;
+        Ok(())
+    }
+
     /// Drops a pack from the open list (after `gc` deleted its files).
     pub fn forget(&self, name: &str) {
         self.state
@@ -820,23 +844,7 @@ impl ObjectStore for PackStore {
     }
 
     fn write_batch(&self, objects: &[HashedObject]) -> Result<(), StoreError> {
-        let mut fresh = Vec::with_capacity(objects.len());
-        let mut touched: Vec<Arc<Pack>> = Vec::new();
-        for object in objects {
-            match self.locate(&object.id())? {
-                Some((pack, _)) => {
-                    if !touched.iter().any(|seen| Arc::ptr_eq(seen, &pack)) {
-                        touched.push(pack);
-                    }
-                }
-                None => fresh.push(object.clone()),
-            }
-        }
-        for pack in touched {
-            super::loose::freshen(&pack.pack_path);
-        }
-        self.write_pack_with(&fresh, &self.options.clone())?;
-        Ok(())
+        self.write_objects(&objects.iter().collect::<Vec<_>>())
     }
 
     fn ids(&self) -> Result<Vec<ObjectId>, StoreError> {

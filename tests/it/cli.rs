@@ -447,19 +447,11 @@ fn hivemind_file_sets_repository_run_and_workspace() {
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(0));
-    let mut child = crate::util::hive_command(&nested)
-        .args(["append"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(session("y").as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    crate::util::run_with_input(
+        crate::util::hive_command(&nested).args(["append"]),
+        &session("y"),
+    )
+    .ok();
     let output = crate::util::hive_command(&nested)
         .args(["commit", "--json"])
         .output()
@@ -535,40 +527,19 @@ fn code_context_and_author_come_from_git() {
     )
     .unwrap();
     project.hive(&["init", "code"]).ok();
+    // Real git configuration: no pinned author, code context on.
+    let hive_in_code = || {
+        let mut command = crate::util::hive_command(&code);
+        command
+            .env_remove("HIVE_NO_CODE_CONTEXT")
+            .env_remove("HIVE_AUTHOR")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1");
+        command
+    };
     let run = |input: &str| {
-        let mut command = crate::util::hive_command(&code);
-        command
-            .env_remove("HIVE_NO_CODE_CONTEXT")
-            .env_remove("HIVE_AUTHOR")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1");
-        let mut child = command
-            .args(["append", "--run", "r"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
-        let mut command = crate::util::hive_command(&code);
-        command
-            .env_remove("HIVE_NO_CODE_CONTEXT")
-            .env_remove("HIVE_AUTHOR")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1");
-        let output = command.args(["commit", "--json"]).output().unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+        crate::util::run_with_input(hive_in_code().args(["append", "--run", "r"]), input).ok();
+        crate::util::run_with_input(hive_in_code().args(["commit", "--json"]), "").json()
     };
     let first = run(&format!(
         "{{\"kind\":\"session_start\",\"agent\":\"a\",\"cwd\":{}}}\n",

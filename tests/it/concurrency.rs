@@ -4,8 +4,6 @@ use crate::util::{Project, hive_command};
 use hive::Repository;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::io::Write;
-use std::process::Stdio;
 
 const WRITERS: usize = 6;
 const ROUNDS: usize = 8;
@@ -20,25 +18,7 @@ fn batch(writer: usize, round: usize) -> String {
 }
 
 fn append(project: &Project, run: &str, input: &str) {
-    let mut child = hive_command(project.path())
-        .args(["append", "--run", run])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "append failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    project.hive_stdin(&["append", "--run", run], input).ok();
 }
 
 fn commit(project: &Project, run: Option<&str>) {

@@ -65,6 +65,23 @@ impl Run {
     }
 }
 
+/// Runs a prepared command with `input` on its stdin.
+pub fn run_with_input(command: &mut Command, input: &str) -> Run {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hive runs");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(input.as_bytes())
+        .expect("stdin accepts input");
+    Run::from(child.wait_with_output().expect("hive finishes"))
+}
+
 /// A temporary project directory with a hive repository.
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -105,20 +122,7 @@ impl Project {
 
     /// Runs hive with arguments and `input` on stdin.
     pub fn hive_stdin(&self, args: &[&str], input: &str) -> Run {
-        let mut child = hive_command(self.path())
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("hive runs");
-        child
-            .stdin
-            .take()
-            .expect("piped")
-            .write_all(input.as_bytes())
-            .expect("stdin accepts input");
-        Run::from(child.wait_with_output().expect("hive finishes"))
+        run_with_input(hive_command(self.path()).args(args), input)
     }
 
     /// Stages JSON Lines for `run` and commits, asserting both succeed.
