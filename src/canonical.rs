@@ -13,7 +13,10 @@ pub fn write(value: &Value, out: &mut Vec<u8>) {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Number(number) => out.extend_from_slice(number.to_string().as_bytes()),
+        Value::Number(number) => {
+            use std::io::Write;
+            write!(out, "{number}").expect("writing to a Vec cannot fail");
+        }
         Value::String(text) => write_string(text, out),
         Value::Array(items) => {
             out.push(b'[');
@@ -26,19 +29,42 @@ pub fn write(value: &Value, out: &mut Vec<u8>) {
             out.push(b']');
         }
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
             out.push(b'{');
-            for (index, (key, item)) in entries.into_iter().enumerate() {
-                if index > 0 {
-                    out.push(b',');
-                }
-                write_string(key, out);
-                out.push(b':');
-                write(item, out);
+            if is_sorted(map) {
+                write_entries(map.iter(), out);
+            } else {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+                write_entries(entries.into_iter(), out);
             }
             out.push(b'}');
         }
+    }
+}
+
+/// Whether the map iterates in byte order of its keys already (it does unless serde_json keeps insertion order).
+fn is_sorted(map: &serde_json::Map<String, Value>) -> bool {
+    let mut keys = map.keys();
+    let Some(mut previous) = keys.next() else {
+        return true;
+    };
+    for key in keys {
+        if previous.as_bytes() >= key.as_bytes() {
+            return false;
+        }
+        previous = key;
+    }
+    true
+}
+
+fn write_entries<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>, out: &mut Vec<u8>) {
+    for (index, (key, item)) in entries.enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        write_string(key, out);
+        out.push(b':');
+        write(item, out);
     }
 }
 
@@ -51,10 +77,14 @@ pub fn to_vec(value: &Value) -> Vec<u8> {
 
 /// Appends `text` as a JSON string literal.
 pub fn write_string(text: &str, out: &mut Vec<u8>) {
+    out.reserve(text.len() + 2);
     out.push(b'"');
     let bytes = text.as_bytes();
     let mut start = 0;
     for (index, &byte) in bytes.iter().enumerate() {
+        if byte >= 0x20 && byte != b'"' && byte != b'\\' {
+            continue;
+        }
         let escape: &[u8] = match byte {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -85,7 +115,7 @@ pub fn encoded_len(value: &Value) -> usize {
         Value::Null => 4,
         Value::Bool(true) => 4,
         Value::Bool(false) => 5,
-        Value::Number(number) => number.to_string().len(),
+        Value::Number(number) => number_len(number),
         Value::String(text) => string_len(text),
         Value::Array(items) => {
             2 + items.len().saturating_sub(1) + items.iter().map(encoded_len).sum::<usize>()
@@ -100,15 +130,31 @@ pub fn encoded_len(value: &Value) -> usize {
     }
 }
 
-fn string_len(text: &str) -> usize {
-    2 + text
-        .bytes()
-        .map(|byte| match byte {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
-            0x00..=0x1f => 6,
-            _ => 1,
-        })
-        .sum::<usize>()
+/// The length of a number's canonical form, without allocating.
+pub fn number_len(number: &serde_json::Number) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            self.0 += text.len();
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    std::fmt::Write::write_fmt(&mut count, format_args!("{number}")).expect("counting cannot fail");
+    count.0
+}
+
+/// The length of a string's canonical literal, quotes included.
+pub fn string_len(text: &str) -> usize {
+    2 + text.len()
+        + text
+            .bytes()
+            .filter(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+            .map(|byte| match byte {
+                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+                _ => 5,
+            })
+            .sum::<usize>()
 }
 
 #[cfg(test)]

@@ -422,19 +422,25 @@ impl Event {
 
     /// The JSON object form: known fields, then `attrs` and unknown fields as they came.
     pub fn to_map(&self) -> Map<String, Value> {
-        let mut map = self.extra.clone();
-        map.insert("kind".into(), self.kind().name().into());
+        self.clone().into_map()
+    }
+
+    /// [`Event::to_map`], consuming the event: no field is copied.
+    pub fn into_map(self) -> Map<String, Value> {
+        let kind = self.kind();
+        let mut map = self.extra;
+        map.insert("kind".into(), kind.name().into());
         map.insert("seq".into(), self.seq.into());
         if !self.ts.is_empty() {
-            map.insert("ts".into(), self.ts.clone().into());
+            map.insert("ts".into(), self.ts.into());
         }
         if let Some(parent) = self.parent {
             map.insert("parent".into(), parent.into());
         }
         if !self.attrs.is_empty() {
-            map.insert("attrs".into(), Value::Object(self.attrs.clone()));
+            map.insert("attrs".into(), Value::Object(self.attrs));
         }
-        write_body(&self.body, &mut map);
+        write_body(self.body, &mut map);
         map
     }
 
@@ -640,8 +646,8 @@ fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     }
 }
 
-fn write_body(body: &EventBody, map: &mut Map<String, Value>) {
-    let text = |value: &Option<String>| value.clone().map(Value::String);
+fn write_body(body: EventBody, map: &mut Map<String, Value>) {
+    let text = |value: Option<String>| value.map(Value::String);
     match body {
         EventBody::SessionStart {
             agent,
@@ -654,17 +660,17 @@ fn write_body(body: &EventBody, map: &mut Map<String, Value>) {
             put(map, "model", text(model));
             put(map, "cwd", text(cwd));
             put(map, "session_id", text(session_id));
-            put(map, "code", code.clone());
+            put(map, "code", code);
         }
         EventBody::UserMessage { text } | EventBody::Reasoning { text } => {
-            map.insert("text".into(), text.clone());
+            map.insert("text".into(), text);
         }
         EventBody::AssistantMessage {
             text: body_text,
             model,
             usage,
         } => {
-            map.insert("text".into(), body_text.clone());
+            map.insert("text".into(), body_text);
             put(map, "model", text(model));
             if !map.contains_key("usage") {
                 put(map, "usage", usage.as_ref().map(usage_to_value));
@@ -675,9 +681,9 @@ fn write_body(body: &EventBody, map: &mut Map<String, Value>) {
             tool,
             input,
         } => {
-            map.insert("call_id".into(), call_id.clone().into());
-            map.insert("tool".into(), tool.clone().into());
-            map.insert("input".into(), input.clone());
+            map.insert("call_id".into(), call_id.into());
+            map.insert("tool".into(), tool.into());
+            map.insert("input".into(), input);
         }
         EventBody::ToolResult {
             call_id,
@@ -685,9 +691,9 @@ fn write_body(body: &EventBody, map: &mut Map<String, Value>) {
             is_error,
             duration_ms,
         } => {
-            map.insert("call_id".into(), call_id.clone().into());
-            map.insert("output".into(), output.clone());
-            map.insert("is_error".into(), (*is_error).into());
+            map.insert("call_id".into(), call_id.into());
+            map.insert("output".into(), output);
+            map.insert("is_error".into(), is_error.into());
             put(map, "duration_ms", duration_ms.map(Value::from));
         }
         EventBody::FileOp {
@@ -697,29 +703,29 @@ fn write_body(body: &EventBody, map: &mut Map<String, Value>) {
             after,
         } => {
             map.insert("op".into(), op.name().into());
-            map.insert("path".into(), path.clone().into());
-            put(map, "before", before.clone());
-            put(map, "after", after.clone());
+            map.insert("path".into(), path.into());
+            put(map, "before", before);
+            put(map, "after", after);
         }
         EventBody::Error { message, retry_of } => {
-            map.insert("message".into(), message.clone().into());
+            map.insert("message".into(), message.into());
             put(map, "retry_of", retry_of.map(Value::from));
         }
         EventBody::StateUpdate { key, value } => {
-            map.insert("key".into(), key.clone().into());
-            map.insert("value".into(), value.clone());
+            map.insert("key".into(), key.into());
+            map.insert("value".into(), value);
         }
         EventBody::Checkpoint { status, position } => {
             put(map, "status", text(status));
-            put(map, "position", position.clone());
+            put(map, "position", position);
         }
         EventBody::SessionEnd { status, result } => {
             put(map, "status", text(status));
-            put(map, "result", result.clone());
+            put(map, "result", result);
         }
         EventBody::Custom { name, data } => {
-            map.insert("name".into(), name.clone().into());
-            put(map, "data", data.clone());
+            map.insert("name".into(), name.into());
+            put(map, "data", data);
         }
     }
 }

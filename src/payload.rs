@@ -81,59 +81,73 @@ pub fn externalize(event: &mut Map<String, Value>, threshold: usize, out: &mut V
     }
 }
 
+/// Externalizes the large parts of `value` and returns the size of its canonical form afterwards. One pass: each
+/// value's size is computed once, from its children's sizes after their own large parts moved out.
 fn walk(
     value: &mut Value,
     path: &mut String,
     threshold: usize,
     out: &mut Vec<HashedObject>,
     refs: &mut Vec<Value>,
-) {
-    if canonical::encoded_len(value) <= threshold {
-        return;
-    }
-    match value {
+) -> usize {
+    let length = match value {
+        Value::Null | Value::Bool(true) => return 4,
+        Value::Bool(false) => return 5,
+        Value::Number(number) => return canonical::number_len(number),
         Value::String(text) => {
-            let id = store_bytes(text.as_bytes(), out);
-            refs.push(reference(path, id, text.len(), TEXT));
-            *value = Value::Null;
-            return;
+            let length = canonical::string_len(text);
+            if length > threshold {
+                let id = store_bytes(text.as_bytes(), out);
+                refs.push(reference(path, id, text.len(), TEXT));
+                *value = Value::Null;
+                return 4;
+            }
+            return length;
         }
         Value::Object(map) => {
-            let mut keys: Vec<String> = map.keys().cloned().collect();
-            keys.sort();
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+            let keys: Vec<String> = keys.into_iter().cloned().collect();
+            let mut total = 2 + keys.len().saturating_sub(1);
             for key in keys {
                 let length = path.len();
                 path.push('/');
                 path.push_str(&escape_pointer(&key));
-                walk(
-                    map.get_mut(&key).expect("listed key"),
-                    path,
-                    threshold,
-                    out,
-                    refs,
-                );
+                total += canonical::string_len(&key)
+                    + 1
+                    + walk(
+                        map.get_mut(&key).expect("listed key"),
+                        path,
+                        threshold,
+                        out,
+                        refs,
+                    );
                 path.truncate(length);
             }
+            total
         }
         Value::Array(items) => {
+            let mut total = 2 + items.len().saturating_sub(1);
             for (index, item) in items.iter_mut().enumerate() {
                 let length = path.len();
                 path.push('/');
                 path.push_str(&index.to_string());
-                walk(item, path, threshold, out, refs);
+                total += walk(item, path, threshold, out, refs);
                 path.truncate(length);
             }
+            total
         }
-        _ => return,
-    }
-    if canonical::encoded_len(value) > threshold {
+    };
+    if length > threshold {
         // Still large after its large parts moved out: move the rest too. References recorded above point
         // inside this value; resolve() restores outer values before inner ones.
         let bytes = canonical::to_vec(value);
         let id = store_bytes(&bytes, out);
         refs.push(reference(path, id, bytes.len(), JSON));
         *value = Value::Null;
+        return 4;
     }
+    length
 }
 
 fn reference(path: &str, id: ObjectId, size: usize, media_type: &str) -> Value {

@@ -84,7 +84,7 @@ impl Repository {
             if event.ts.is_empty() {
                 event.ts = now_text.clone();
             }
-            events.push(event.to_map());
+            events.push(event.into_map());
         }
         Ok(events)
     }

@@ -23,7 +23,8 @@ pub struct CommitInput<'a> {
     pub run: &'a str,
     /// The run's current head, if it has one.
     pub parent: Option<(ObjectId, &'a Commit)>,
-    /// Events to seal, with consecutive seqs continuing the parent's.
+    /// Events to seal, with consecutive seqs continuing the parent's. They are checked and stored in their normal
+    /// form ([`Event::into_map`]: defaults filled in), which is the form `append` stages.
     pub events: Vec<Map<String, Value>>,
     /// `Name <email>`.
     pub author: String,
@@ -105,7 +106,7 @@ pub fn build_commit(
         .as_deref()
         .and_then(|text| Timestamp::parse(text).ok());
     let mut last_time = None;
-    for (offset, mut map) in input.events.into_iter().enumerate() {
+    for (offset, map) in input.events.into_iter().enumerate() {
         let seq = first_seq + offset as u64;
         if map.get("seq").and_then(Value::as_u64) != Some(seq) {
             return Err(RepoError::StagedGap {
@@ -114,7 +115,7 @@ pub fn build_commit(
                 found: map.get("seq").and_then(Value::as_u64).unwrap_or(u64::MAX),
             });
         }
-        let event = Event::from_map(map.clone()).map_err(|error| RepoError::BadEvent {
+        let event = Event::from_map(map).map_err(|error| RepoError::BadEvent {
             line: offset + 1,
             message: error.to_string(),
         })?;
@@ -139,6 +140,7 @@ pub fn build_commit(
                 objects.push(blob);
             }
         }
+        let mut map = event.into_map();
         payload::externalize(&mut map, input.threshold, &mut objects);
         let object =
             RawObject::new(ObjectKind::Event, canonical::to_vec(&Value::Object(map))).hashed();

@@ -20,7 +20,8 @@ fn events(first_seq: u64, values: Vec<Value>) -> Vec<Map<String, Value>> {
                 "2026-01-01T00:00:{:02}Z",
                 (first_seq + offset as u64) % 60
             )));
-            map
+            // The normal form `append` stages (defaults filled in), which is what a run stores.
+            hive::event::Event::from_map(map).unwrap().into_map()
         })
         .collect()
 }
