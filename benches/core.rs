@@ -173,6 +173,31 @@ fn append_and_commit_session(bencher: Bencher) {
         });
 }
 
+/// The one-step per-session path: commit a 200-event session file (JSON Lines bytes) durably, as
+/// `hive commit --run R FILE` does, without process start.
+#[divan::bench(sample_count = 50, sample_size = 1)]
+fn commit_session_file(bencher: Bencher) {
+    let project = tempfile::tempdir().unwrap();
+    let (repo, _) = Repository::init(project.path()).unwrap();
+    let mut bytes = Vec::new();
+    for event in workload::session(5, 200) {
+        serde_json::to_writer(&mut bytes, &event).unwrap();
+        bytes.push(b'\n');
+    }
+    let options = CommitOptions {
+        message: "bench".into(),
+        cwd: Some(project.path().to_path_buf()),
+    };
+    let mut counter = 0u64;
+    bencher
+        .counter(BytesCount::new(bytes.len()))
+        .with_inputs(|| {
+            counter += 1;
+            format!("run-{counter}")
+        })
+        .bench_local_values(|run| repo.commit_input(&run, &bytes[..], &options).unwrap());
+}
+
 /// The physical ceiling: bytes of generated session JSON (about 4 MiB) that one core hashes, compresses,
 /// decompresses and parses per second.
 mod ceiling {

@@ -26,6 +26,24 @@ pub struct Args {
     json: bool,
 }
 
+/// Opens a file of JSON Lines events named on the command line, with an error that says what to give instead.
+pub fn open_events_file(full: &std::path::Path) -> Result<std::fs::File, CliError> {
+    if full.is_dir() {
+        return Err(CliError::new(
+            code::BAD_INPUT,
+            format!("{} is a directory, not a file of events", full.display()),
+            "give the path of a JSON Lines file, or - for standard input",
+        ));
+    }
+    std::fs::File::open(full).map_err(|error| {
+        CliError::new(
+            code::NOT_FOUND,
+            format!("cannot open {}: {error}", full.display()),
+            "give the path of a JSON Lines file, or - for standard input",
+        )
+    })
+}
+
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let repo = context.repo()?;
     let run = args.run.unwrap_or_else(|| repo.default_run());
@@ -33,21 +51,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         None => repo.append(&run, std::io::stdin().lock())?,
         Some(path) if path.as_os_str() == "-" => repo.append(&run, std::io::stdin().lock())?,
         Some(path) => {
-            let full = context.cwd.join(path);
-            if full.is_dir() {
-                return Err(CliError::new(
-                    code::BAD_INPUT,
-                    format!("{} is a directory, not a file of events", full.display()),
-                    "give the path of a JSON Lines file, or - for standard input",
-                ));
-            }
-            let file = std::fs::File::open(&full).map_err(|error| {
-                CliError::new(
-                    code::NOT_FOUND,
-                    format!("cannot open {}: {error}", full.display()),
-                    "give the path of a JSON Lines file, or - for standard input",
-                )
-            })?;
+            let file = open_events_file(&context.cwd.join(path))?;
             repo.append(&run, BufReader::with_capacity(1 << 20, file))?
         }
     };

@@ -49,44 +49,85 @@ pub struct CommitOutcome {
     pub added: u64,
 }
 
+/// Inputs at least this large are parsed on several threads.
+const PARALLEL_PARSE_BYTES: usize = 64 * 1024;
+
 /// Retries of a commit that lost a race for the run's reference before hive gives up.
 const MAX_ATTEMPTS: usize = 1000;
 
 impl Repository {
     /// Parses JSON Lines into checked event objects, with `ts` set to now where absent. Blank lines are skipped.
     /// Fails on the first bad line, naming it.
-    pub fn parse_events(&self, input: impl BufRead) -> Result<Vec<Map<String, Value>>, RepoError> {
-        let now = Timestamp::now().map_err(RepoError::BadTimestamp)?;
-        let now_text = now.to_rfc3339();
-        let mut events = Vec::new();
-        for (index, line) in input.split(b'\n').enumerate() {
-            let number = index + 1;
-            let line = line.map_err(|source| crate::fsutil::IoError {
+    pub fn parse_events(
+        &self,
+        mut input: impl BufRead,
+    ) -> Result<Vec<Map<String, Value>>, RepoError> {
+        let mut bytes = Vec::new();
+        input
+            .read_to_end(&mut bytes)
+            .map_err(|source| crate::fsutil::IoError {
                 operation: "read",
                 path: PathBuf::from("<input>"),
                 source,
             })?;
-            let text = std::str::from_utf8(&line).map_err(|_| RepoError::BadEvent {
-                line: number,
-                message: "not UTF-8 text".into(),
-            })?;
-            if text.trim().is_empty() {
-                continue;
-            }
-            let value: Value = serde_json::from_str(text).map_err(|error| RepoError::BadEvent {
-                line: number,
-                message: format!("not valid JSON: {error}"),
-            })?;
-            let mut event = Event::from_json(value).map_err(|error| RepoError::BadEvent {
-                line: number,
-                message: error.to_string(),
-            })?;
-            if event.ts.is_empty() {
-                event.ts = now_text.clone();
-            }
-            events.push(event.into_map());
-        }
-        Ok(events)
+        self.parse_event_lines(&bytes)
+    }
+
+    /// [`Repository::parse_events`] over JSON Lines already in memory.
+    pub fn parse_event_lines(&self, bytes: &[u8]) -> Result<Vec<Map<String, Value>>, RepoError> {
+        let now = Timestamp::now().map_err(RepoError::BadTimestamp)?;
+        let now_text = now.to_rfc3339();
+        let parse =
+            |(index, line): (usize, &[u8])| -> Option<Result<Map<String, Value>, RepoError>> {
+                let number = index + 1;
+                let Ok(text) = std::str::from_utf8(line) else {
+                    return Some(Err(RepoError::BadEvent {
+                        line: number,
+                        message: "not UTF-8 text".into(),
+                    }));
+                };
+                if text.trim().is_empty() {
+                    return None;
+                }
+                let value: Value = match serde_json::from_str(text) {
+                    Ok(value) => value,
+                    Err(error) => {
+                        return Some(Err(RepoError::BadEvent {
+                            line: number,
+                            message: format!("not valid JSON: {error}"),
+                        }));
+                    }
+                };
+                Some(
+                    Event::from_json(value)
+                        .map(|mut event| {
+                            if event.ts.is_empty() {
+                                event.ts = now_text.clone();
+                            }
+                            event.into_map()
+                        })
+                        .map_err(|error| RepoError::BadEvent {
+                            line: number,
+                            message: error.to_string(),
+                        }),
+                )
+            };
+        let lines: Vec<&[u8]> = bytes.split(|&byte| byte == b'\n').collect();
+        // Lines parse independently; a large input is spread over the cores. The first bad line is reported.
+        let parsed: Vec<Result<Map<String, Value>, RepoError>> =
+            if bytes.len() >= PARALLEL_PARSE_BYTES {
+                use rayon::prelude::*;
+                lines
+                    .into_par_iter()
+                    .enumerate()
+                    .with_min_len(16)
+                    .filter_map(parse)
+                    .collect()
+            } else {
+                lines.into_iter().enumerate().filter_map(parse).collect()
+            };
+        // In line order, so the error is the first bad line's.
+        parsed.into_iter().collect()
     }
 
     /// Stages checked events (from [`Repository::parse_events`]) for `run`. Durable when it returns.
@@ -96,24 +137,7 @@ impl Repository {
         mut events: Vec<Map<String, Value>>,
     ) -> Result<AppendSummary, RepoError> {
         let name = RefName::run(run)?;
-        if self.code_context_enabled() {
-            for event in events
-                .iter_mut()
-                .filter(|event| event["kind"] == "session_start" && !event.contains_key("code"))
-            {
-                let dir = event
-                    .get("cwd")
-                    .and_then(Value::as_str)
-                    .map(PathBuf::from)
-                    .or_else(|| std::env::current_dir().ok());
-                if let Some(code) = dir.and_then(|dir| crate::codectx::detect(&dir)) {
-                    event.insert(
-                        "code".into(),
-                        serde_json::to_value(code).expect("code context serializes"),
-                    );
-                }
-            }
-        }
+        self.add_code_context(&mut events);
         if events.is_empty() {
             return Ok(AppendSummary {
                 run: run.to_string(),
@@ -132,6 +156,62 @@ impl Repository {
             count: outcome.count,
             repaired_bytes: outcome.repaired.map(|torn| torn.bytes),
         })
+    }
+
+    /// Records the code repository in every `session_start` event that names none: the git repository of its
+    /// `cwd`, or of the current directory.
+    fn add_code_context(&self, events: &mut [Map<String, Value>]) {
+        if !self.code_context_enabled() {
+            return;
+        }
+        for event in events
+            .iter_mut()
+            .filter(|event| event["kind"] == "session_start" && !event.contains_key("code"))
+        {
+            let dir = event
+                .get("cwd")
+                .and_then(Value::as_str)
+                .map(PathBuf::from)
+                .or_else(|| std::env::current_dir().ok());
+            if let Some(code) = dir.and_then(|dir| crate::codectx::detect(&dir)) {
+                event.insert(
+                    "code".into(),
+                    serde_json::to_value(code).expect("code context serializes"),
+                );
+            }
+        }
+    }
+
+    /// Commits a whole session in one step: the events of `input` (JSON Lines, as for [`Repository::append`])
+    /// go straight into a new commit of `run`, after any events already staged for it, without passing through
+    /// the journal. Nothing is written if any line is bad; an input without events commits what is staged.
+    pub fn commit_input(
+        &self,
+        run: &str,
+        mut input: impl BufRead,
+        options: &CommitOptions,
+    ) -> Result<Option<CommitOutcome>, RepoError> {
+        RefName::run(run)?;
+        let mut bytes = Vec::new();
+        input
+            .read_to_end(&mut bytes)
+            .map_err(|source| crate::fsutil::IoError {
+                operation: "read",
+                path: PathBuf::from("<input>"),
+                source,
+            })?;
+        let mut checked = false;
+        // Parsed again only if another process moves the run's head during the commit and it starts over.
+        let mut fresh = || -> Result<Vec<Map<String, Value>>, RepoError> {
+            let mut events = self.parse_event_lines(&bytes)?;
+            self.add_code_context(&mut events);
+            if !events.is_empty() && !checked {
+                self.check_run_name_free(run)?;
+                checked = true;
+            }
+            Ok(events)
+        };
+        self.commit_run(run, options, &mut fresh)
     }
 
     /// Parses and stages JSON Lines for `run`; nothing is staged if any line is bad.
@@ -170,17 +250,20 @@ impl Repository {
         };
         let mut outcomes = Vec::new();
         for run in runs {
-            if let Some(outcome) = self.commit_run(&run, options)? {
+            if let Some(outcome) = self.commit_run(&run, options, &mut || Ok(Vec::new()))? {
                 outcomes.push(outcome);
             }
         }
         Ok(outcomes)
     }
 
+    /// Commits the staged events of `run` followed by the events `fresh` makes (numbered here, after the staged
+    /// ones); `fresh` is called once per attempt.
     fn commit_run(
         &self,
         run: &str,
         options: &CommitOptions,
+        fresh: &mut dyn FnMut() -> Result<Vec<Map<String, Value>>, RepoError>,
     ) -> Result<Option<CommitOutcome>, RepoError> {
         let name = RefName::run(run)?;
         let cwd = options
@@ -194,6 +277,7 @@ impl Repository {
             // The journal first, then the head: a concurrent commit removes from the journal only events that its
             // head already holds, so a head read after the journal never misses staged events.
             let scan = self.journal.read(run)?;
+            let had_journal = !scan.events.is_empty();
             let head = self.refs.read(&name)?;
             let parent = match head {
                 Some(id) => Some((id, history::read_commit(&self.odb, id)?)),
@@ -203,14 +287,20 @@ impl Repository {
                 .as_ref()
                 .map(|(_, commit)| commit.run.events)
                 .unwrap_or(0);
-            let staged: Vec<Map<String, Value>> = scan
+            let mut staged: Vec<Map<String, Value>> = scan
                 .events
-                .iter()
+                .into_iter()
                 .filter(|staged| staged.seq >= committed)
-                .map(|staged| staged.event.clone())
+                .map(|staged| staged.event)
                 .collect();
+            let next = committed + staged.len() as u64;
+            let mut fresh = fresh()?;
+            for (offset, event) in fresh.iter_mut().enumerate() {
+                event.insert("seq".into(), (next + offset as u64).into());
+            }
+            staged.append(&mut fresh);
             if staged.is_empty() {
-                if !scan.events.is_empty() {
+                if had_journal {
                     self.journal.consume(run, committed)?;
                 }
                 return Ok(None);
@@ -257,7 +347,9 @@ impl Repository {
             drop(guard);
             match updated {
                 Ok(()) => {
-                    self.journal.consume(run, built.commit.run.events)?;
+                    if had_journal {
+                        self.journal.consume(run, built.commit.run.events)?;
+                    }
                     // Best effort: a failed merge leaves every pack in place, and the commit stands.
                     let _ = self.consolidate_packs();
                     return Ok(Some(CommitOutcome {

@@ -66,6 +66,9 @@ fn read_tree(store: &dyn ObjectStore, id: ObjectId) -> Result<Tree, RepoError> {
     Tree::decode(&raw).map_err(|source| RepoError::Decode { id, source })
 }
 
+/// Commits with at least this many events encode them on several threads.
+const PARALLEL_EVENTS: usize = 64;
+
 /// Builds the objects of a commit that appends `input.events` to the run.
 pub fn build_commit(
     store: &dyn ObjectStore,
@@ -106,6 +109,7 @@ pub fn build_commit(
         .as_deref()
         .and_then(|text| Timestamp::parse(text).ok());
     let mut last_time = None;
+    let mut maps = Vec::with_capacity(input.events.len());
     for (offset, map) in input.events.into_iter().enumerate() {
         let seq = first_seq + offset as u64;
         if map.get("seq").and_then(Value::as_u64) != Some(seq) {
@@ -140,10 +144,29 @@ pub fn build_commit(
                 objects.push(blob);
             }
         }
-        let mut map = event.into_map();
-        payload::externalize(&mut map, input.threshold, &mut objects);
+        maps.push(event.into_map());
+    }
+    // Externalizing, encoding and hashing each event is independent of the others: spread over the cores, in
+    // chunks large enough to be worth a thread.
+    let threshold = input.threshold;
+    let encode = |mut map: Map<String, Value>| {
+        let mut payloads = Vec::new();
+        payload::externalize(&mut map, threshold, &mut payloads);
         let object =
             RawObject::new(ObjectKind::Event, canonical::to_vec(&Value::Object(map))).hashed();
+        (payloads, object)
+    };
+    let encoded: Vec<(Vec<HashedObject>, HashedObject)> = if maps.len() >= PARALLEL_EVENTS {
+        use rayon::prelude::*;
+        maps.into_par_iter()
+            .with_min_len(PARALLEL_EVENTS / 2)
+            .map(encode)
+            .collect()
+    } else {
+        maps.into_iter().map(encode).collect()
+    };
+    for (payloads, object) in encoded {
+        objects.extend(payloads);
         event_ids.push(object.id());
         objects.push(object);
     }

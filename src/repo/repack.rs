@@ -11,8 +11,9 @@ use crate::store::{Pack, PackOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Packs are merged only when there are more than this many.
-const MIN_PACKS: usize = 4;
+/// Packs are merged only when there are more than this many, so that most commits merge nothing: opening a
+/// repository costs little per pack, and a commit that merges takes longer than one that does not.
+const MIN_PACKS: usize = 16;
 
 /// Which of `sizes` (ascending) to merge: the first `m` packs, where every pack left is at least twice the size of
 /// all the packs before it put together (git's geometric repacking with factor 2). Returns 0 when nothing needs

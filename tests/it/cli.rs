@@ -670,3 +670,73 @@ fn fsck_reports_a_truncated_pack_index_and_other_commands_still_work() {
         run.stderr
     );
 }
+
+#[test]
+fn commit_of_a_session_file_in_one_step() {
+    let project = Project::new();
+    // Staged events come first, then the file's, all in one commit.
+    project
+        .hive_stdin(
+            &["append", "--run", "s"],
+            "{\"kind\":\"user_message\",\"text\":\"staged\"}\n",
+        )
+        .ok();
+    let big = "x".repeat(10_000);
+    let file = project.write(
+        "session.jsonl",
+        &format!(
+            "{{\"kind\":\"tool_call\",\"call_id\":\"1\",\"tool\":\"Read\",\"input\":{{}}}}\n\n{{\"kind\":\"tool_result\",\"call_id\":\"1\",\"output\":\"{big}\"}}\n"
+        ),
+    );
+    let run = project.hive(&["commit", "--run", "s", "--json", file.to_str().unwrap()]);
+    let commits = run.json()["commits"].clone();
+    assert_eq!(commits.as_array().unwrap().len(), 1);
+    assert_eq!(commits[0]["first_seq"], 0);
+    assert_eq!(commits[0]["added"], 3);
+    let shown = project.hive(&["show", "s@2", "--json"]).json();
+    assert_eq!(shown["event"]["output"], big, "{shown}");
+    assert_eq!(shown["event"]["seq"], 2);
+    let staged = project.hive(&["show", "s@0", "--json"]).json();
+    assert_eq!(staged["event"]["text"], "staged");
+    // The journal was consumed: nothing is left to commit.
+    let again = project.hive(&["commit", "--run", "s", "--json"]).json();
+    assert_eq!(again["commits"].as_array().unwrap().len(), 0);
+
+    // Standard input works the same; the reused payload is the same object, so three objects are new.
+    let input = format!("{{\"kind\":\"tool_result\",\"call_id\":\"2\",\"output\":\"{big}\"}}\n");
+    let first = project.hive(&["fsck", "--json"]).json();
+    project
+        .hive_stdin(&["commit", "--run", "t", "-"], &input)
+        .ok();
+    let second = project.hive(&["fsck", "--json"]).json();
+    assert_eq!(
+        second["objects"].as_u64(),
+        Some(first["objects"].as_u64().unwrap() + 3)
+    );
+}
+
+#[test]
+fn commit_of_a_bad_session_file_changes_nothing() {
+    let project = Project::new();
+    project.stage_and_commit("r", &session("x"));
+    let before = tree_snapshot(&project);
+    let file = project.write(
+        "bad.jsonl",
+        "{\"kind\":\"user_message\",\"text\":\"ok\"}\n{\"kind\":\"tool_call\",\"tool\":\"Bash\"}\n",
+    );
+    let run = project.hive(&["commit", "--run", "r", file.to_str().unwrap()]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(
+        run.stderr.lines().next().unwrap(),
+        "error: line 2: tool_call needs the field \"call_id\""
+    );
+    let missing = project.hive(&["commit", "--run", "r", "nope.jsonl"]);
+    assert_eq!(missing.code, 4, "{missing:?}");
+    assert!(missing.stderr.contains("cannot open"), "{missing:?}");
+    std::fs::remove_file(file).unwrap();
+    assert_eq!(
+        tree_snapshot(&project),
+        before,
+        "a refused commit changes nothing"
+    );
+}
