@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Side-by-side: hive and git on the same agent sessions, in one run.
 
-    python3 benches/compare.py [--sessions 1000] [--events 200] [--work DIR] [--runs 1] [--real DIR]
+    python3 benches/compare.py [--sessions 1000] [--events 200] [--work DIR] [--repeat 3] [--real DIR]
 
 Generates the seeded workload (benches/generate.rs) unless it is already in WORK/data, builds hive in release
 mode, then measures, for hive and for git on the same hive event JSON Lines files:
 
-  bulk ingest          every session into one repository (hive: append each file, one commit of all runs;
-                       git: add -A and one commit)
-  one commit/session   a loop over the sessions (hive: append + commit; git: add + commit), total, p50 and p99
+  bulk ingest          every session into one repository (hive: `hive import DIR`; git: add -A and one commit),
+                       median of --repeat runs
+  one commit/session   a loop over the sessions (hive: `hive commit --run R FILE`; git: add + commit), total, p50
+                       and p99
   size                 after ingest; after `hive gc` versus `git gc` and `git gc --aggressive`
   log                  `hive log` and `hive runs` versus `git log` over all commits
   fsck                 `hive fsck` versus `git fsck`, in MB/s of stored data
@@ -98,37 +99,33 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def bulk(table, hive, files, work, label):
+def bulk(table, hive, files, work, label, repeat):
     data_bytes = sum(f.stat().st_size for f in files)
     hive_dir = work / f"hive-bulk-{label}"
     git_dir = work / f"git-bulk-{label}"
-    for path in (hive_dir, git_dir):
-        shutil.rmtree(path, ignore_errors=True)
-        path.mkdir(parents=True)
-    env = hive_env()
-    run([hive, "init"], cwd=hive_dir, env=env)
-    started = time.perf_counter()
-    peak = 0.0
-    for path in files:
-        _, rss = timed([hive, "append", "--run", path.stem, path], cwd=hive_dir, env=env)
-        peak = max(peak, rss)
-    seconds, rss = timed([hive, "commit", "-m", "bulk"], cwd=hive_dir, env=env)
-    hive_seconds = time.perf_counter() - started
-    peak = max(peak, rss)
-
-    genv = git_env()
-    run(["git", "init", "-q"], cwd=git_dir, env=genv)
-    for path in files:
-        shutil.copyfile(path, git_dir / path.name)
-    started = time.perf_counter()
-    _, rss_add = timed(["git", "add", "-A"], cwd=git_dir, env=genv)
-    _, rss_commit = timed(["git", "commit", "-q", "-m", "bulk"], cwd=git_dir, env=genv)
-    git_seconds = time.perf_counter() - started
+    env, genv = hive_env(), git_env()
+    hive_runs, git_runs = [], []
+    for _ in range(repeat):
+        for path in (hive_dir, git_dir):
+            shutil.rmtree(path, ignore_errors=True)
+            path.mkdir(parents=True)
+        run([hive, "init"], cwd=hive_dir, env=env)
+        hive_runs.append(timed([hive, "import", "--quiet", files[0].parent], cwd=hive_dir, env=env))
+        run(["git", "init", "-q"], cwd=git_dir, env=genv)
+        for path in files:
+            shutil.copyfile(path, git_dir / path.name)
+        started = time.perf_counter()
+        _, rss_add = timed(["git", "add", "-A"], cwd=git_dir, env=genv)
+        _, rss_commit = timed(["git", "commit", "-q", "-m", "bulk"], cwd=git_dir, env=genv)
+        git_runs.append((time.perf_counter() - started, max(rss_add, rss_commit)))
+    hive_seconds = statistics.median(seconds for seconds, _ in hive_runs)
+    git_seconds = statistics.median(seconds for seconds, _ in git_runs)
     mb = data_bytes / 1e6
-    print(f"bulk ingest of {len(files)} sessions, {mb:.1f} MB ({label})")
+    print(f"bulk ingest of {len(files)} sessions, {mb:.1f} MB ({label}), median of {repeat}")
     table.add(f"bulk ingest time ({label})", hive_seconds, git_seconds, "s")
     table.add(f"bulk ingest throughput ({label})", mb / hive_seconds, mb / git_seconds, "MB/s", lower_is_better=False)
-    table.add(f"bulk ingest peak memory ({label})", peak, max(rss_add, rss_commit), "MiB")
+    table.add(f"bulk ingest peak memory ({label})", max(rss for _, rss in hive_runs), max(rss for _, rss in git_runs),
+              "MiB")
     table.add(f"size after ingest ({label})", size_of(hive_dir / ".hive") / 1e6, size_of(git_dir / ".git") / 1e6, "MB")
     return hive_dir, git_dir
 
@@ -144,10 +141,9 @@ def per_session(table, hive, files, work, label):
     hive_times, hive_peak = [], 0.0
     for path in files:
         started = time.perf_counter()
-        _, rss_a = timed([hive, "append", "--run", path.stem, path], cwd=hive_dir, env=env)
-        _, rss_c = timed([hive, "commit", "--run", path.stem], cwd=hive_dir, env=env)
+        _, rss = timed([hive, "commit", "--run", path.stem, path], cwd=hive_dir, env=env)
         hive_times.append(time.perf_counter() - started)
-        hive_peak = max(hive_peak, rss_a, rss_c)
+        hive_peak = max(hive_peak, rss)
     genv = git_env()
     run(["git", "init", "-q"], cwd=git_dir, env=genv)
     git_times, git_peak = [], 0.0
@@ -196,6 +192,7 @@ def main():
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "hive-compare")
+    parser.add_argument("--repeat", type=int, default=3, help="bulk ingest runs; the median is reported")
     parser.add_argument("--real", type=Path, help="a folder of real sessions (such as ../shared/trajectories)")
     args = parser.parse_args()
     work = args.work.resolve()
@@ -211,7 +208,7 @@ def main():
     print(f"hive {hive}\n{subprocess.run(['git', '--version'], capture_output=True, text=True).stdout.strip()}")
     print(f"workload: {len(files)} sessions, {sum(f.stat().st_size for f in files) / 1e6:.1f} MB of hive event JSONL\n")
     table = Table()
-    hive_dir, git_dir = bulk(table, hive, files, work, "generated")
+    hive_dir, git_dir = bulk(table, hive, files, work, "generated", args.repeat)
     maintenance(table, hive, hive_dir, git_dir, "generated")
     per_session(table, hive, files, work, "generated")
     if args.real:
@@ -220,7 +217,7 @@ def main():
             subprocess.run(["cargo", "bench", "--quiet", "--bench", "generate", "--", "--out", str(real_data),
                             "--real", str(args.real.resolve())], cwd=ROOT, check=True)
         real = sorted((real_data / "hive").glob("*.jsonl"))
-        hive_dir, git_dir = bulk(table, hive, real, work, "real")
+        hive_dir, git_dir = bulk(table, hive, real, work, "real", args.repeat)
         maintenance(table, hive, hive_dir, git_dir, "real")
         per_session(table, hive, real, work, "real")
     print("\n" + table.markdown())

@@ -146,16 +146,31 @@ pub fn number_len(number: &serde_json::Number) -> usize {
 
 /// The length of a string's canonical literal, quotes included.
 pub fn string_len(text: &str) -> usize {
-    2 + text.len()
-        + text
-            .bytes()
-            .filter(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
-            .map(|byte| match byte {
-                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
-                _ => 5,
-            })
-            .sum::<usize>()
+    let mut extra = 0;
+    for &byte in text.as_bytes() {
+        extra += ESCAPE_EXTRA[byte as usize] as usize;
+    }
+    2 + text.len() + extra
 }
+
+/// Bytes a character adds when escaped: 1 for `"`, `\`, and control characters with a short escape, 5 for other
+/// control characters (`\u00XX`), 0 for everything else.
+const ESCAPE_EXTRA: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = 5;
+        byte += 1;
+    }
+    table[b'"' as usize] = 1;
+    table[b'\\' as usize] = 1;
+    table[b'\n' as usize] = 1;
+    table[b'\r' as usize] = 1;
+    table[b'\t' as usize] = 1;
+    table[0x08] = 1;
+    table[0x0c] = 1;
+    table
+};
 
 #[cfg(test)]
 mod tests {

@@ -129,6 +129,12 @@ pub enum RefError {
         /// The lock file.
         lock: PathBuf,
     },
+    /// One batch of updates names the reference twice.
+    #[error("{name} is updated twice in one batch")]
+    Repeated {
+        /// The reference.
+        name: RefName,
+    },
     /// A reference file does not hold an id.
     #[error("reference file {} is damaged: {reason}", path.display())]
     Corrupt {
@@ -140,6 +146,22 @@ pub enum RefError {
     /// The file system refused.
     #[error(transparent)]
     Io(#[from] IoError),
+}
+
+/// References updated together by [`FileRefStore`]'s `update_many` before one flush; each holds a lock file open.
+const UPDATE_CHUNK: usize = 256;
+
+/// One update of [`RefStore::update_many`].
+#[derive(Clone, Debug)]
+pub struct RefUpdate {
+    /// The reference.
+    pub name: RefName,
+    /// What it must hold now (`None`: must not exist).
+    pub expected: Option<ObjectId>,
+    /// What it will hold (`None`: deleted).
+    pub new: Option<ObjectId>,
+    /// The log entry.
+    pub entry: ReflogEntry,
 }
 
 fn show(id: &Option<ObjectId>) -> String {
@@ -161,6 +183,16 @@ pub trait RefStore: Send + Sync {
         new: Option<ObjectId>,
         entry: &ReflogEntry,
     ) -> Result<(), RefError>;
+
+    /// Applies many updates, each as [`RefStore::update`] would (each its own compare-and-swap, logged), and
+    /// returns one result per update, in order. A store may make them durable together, which is much faster
+    /// than one at a time.
+    fn update_many(&self, updates: &[RefUpdate]) -> Vec<Result<(), RefError>> {
+        updates
+            .iter()
+            .map(|update| self.update(&update.name, update.expected, update.new, &update.entry))
+            .collect()
+    }
 
     /// Every reference whose name starts with `prefix`, sorted by name.
     fn list(&self, prefix: &str) -> Result<Vec<(RefName, ObjectId)>, RefError>;
@@ -356,6 +388,139 @@ impl FileRefStore {
         Ok(())
     }
 
+    /// One chunk of [`RefStore::update_many`]: every update is prepared under its lock (compare, log entry, new
+    /// value in a temporary file), then one flush of the file system makes them all durable, then the values
+    /// are renamed into place and their directories flushed. A crash leaves each reference at its old or its new
+    /// value, with its log entry written first.
+    fn update_chunk(&self, updates: &[RefUpdate]) -> Vec<Result<(), RefError>> {
+        let mut results: Vec<Result<(), RefError>> = updates.iter().map(|_| Ok(())).collect();
+        // Locks in name order, so two batches never wait on each other in a cycle.
+        let mut order: Vec<usize> = (0..updates.len()).collect();
+        order.sort_by(|a, b| updates[*a].name.cmp(&updates[*b].name));
+        let mut locks = Vec::new();
+        let mut written = Vec::new();
+        let mut renames: Vec<(usize, Option<PathBuf>)> = Vec::new();
+        for (position, &index) in order.iter().enumerate() {
+            let update = &updates[index];
+            if position > 0 && updates[order[position - 1]].name == update.name {
+                results[index] = Err(RefError::Repeated {
+                    name: update.name.clone(),
+                });
+                continue;
+            }
+            let dir = self
+                .path_of(&update.name)
+                .parent()
+                .expect("ref path has a parent")
+                .to_path_buf();
+            let prepared = fsutil::create_dir_all(&dir)
+                .map_err(RefError::from)
+                .and_then(|()| self.lock(&update.name))
+                .and_then(|lock| {
+                    locks.push(lock);
+                    self.prepare(update)
+                });
+            match prepared {
+                Ok((files, temp)) => {
+                    written.extend(files);
+                    renames.push((index, temp));
+                }
+                Err(error) => results[index] = Err(error),
+            }
+        }
+        if !renames.is_empty()
+            && let Err(error) = fsutil::sync_files(&self.refs, &written)
+        {
+            let message = error.to_string();
+            for (index, temp) in &renames {
+                if let Some(temp) = temp {
+                    let _ = fs::remove_file(temp);
+                }
+                results[*index] = Err(RefError::Io(IoError {
+                    operation: "flush",
+                    path: self.path_of(&updates[*index].name),
+                    source: io::Error::other(message.clone()),
+                }));
+            }
+            renames.clear();
+        }
+        let mut dirs = std::collections::BTreeSet::new();
+        for (index, temp) in renames {
+            let path = self.path_of(&updates[index].name);
+            let done = match temp {
+                Some(temp) => fs::rename(&temp, &path).context("rename into place", &path),
+                None => fs::remove_file(&path).context("remove", &path),
+            };
+            match done {
+                Ok(()) => {
+                    dirs.insert(path.parent().expect("ref path has a parent").to_path_buf());
+                }
+                Err(error) => results[index] = Err(error.into()),
+            }
+        }
+        for dir in dirs {
+            if let Err(error) = fsutil::sync_dir(&dir) {
+                let message = error.to_string();
+                for result in results.iter_mut().filter(|result| result.is_ok()) {
+                    *result = Err(RefError::Io(IoError {
+                        operation: "flush directory",
+                        path: dir.clone(),
+                        source: io::Error::other(message.clone()),
+                    }));
+                }
+            }
+        }
+        for lock in locks {
+            let _ = fs::remove_file(&lock.path);
+            drop(lock);
+        }
+        results
+    }
+
+    fn lock(&self, name: &RefName) -> Result<fsutil::LockedFile, RefError> {
+        let lock_path = self.lock_path(name);
+        fsutil::lock_file(&lock_path, fsutil::lock_timeout()).map_err(|error| match error {
+            LockError::Busy { .. } => RefError::Locked {
+                name: name.clone(),
+                lock: lock_path.clone(),
+            },
+            LockError::Io(error) => RefError::Io(error),
+        })
+    }
+
+    /// The first steps of an update, under its lock and without flushing: the compare, the log entry, the new
+    /// value in a temporary file beside the reference. Returns the files written (to flush) and the temporary.
+    fn prepare(&self, update: &RefUpdate) -> Result<(Vec<PathBuf>, Option<PathBuf>), RefError> {
+        let path = self.path_of(&update.name);
+        let found = Self::read_path(&path)?;
+        if found != update.expected {
+            return Err(RefError::Stale {
+                name: update.name.clone(),
+                expected: update.expected,
+                found,
+            });
+        }
+        let log = self.logs.join(update.name.as_str());
+        fsutil::create_dir_all(log.parent().expect("log path has a parent"))?;
+        let mut line = serde_json::to_vec(&update.entry).expect("a reflog entry serializes");
+        line.push(b'\n');
+        fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut file| file.write_all(&line))
+            .context("append to", &log)?;
+        let Some(id) = update.new else {
+            return Ok((vec![log], None));
+        };
+        let temp = path.with_file_name(format!(
+            ".tmp-{}",
+            path.file_name().expect("ref has a name").to_string_lossy()
+        ));
+        fs::write(&temp, format!("{id}\n")).context("write", &temp)?;
+        Ok((vec![log, temp.clone()], Some(temp)))
+    }
+
     fn append_log(&self, name: &RefName, entry: &ReflogEntry) -> Result<(), RefError> {
         let path = self.logs.join(name.as_str());
         fsutil::create_dir_all(path.parent().expect("log path has a parent"))?;
@@ -391,15 +556,7 @@ impl RefStore for FileRefStore {
         let path = self.path_of(name);
         let dir = path.parent().expect("ref path has a parent").to_path_buf();
         fsutil::create_dir_all(&dir)?;
-        let lock_path = self.lock_path(name);
-        let lock =
-            fsutil::lock_file(&lock_path, fsutil::lock_timeout()).map_err(|error| match error {
-                LockError::Busy { .. } => RefError::Locked {
-                    name: name.clone(),
-                    lock: lock_path.clone(),
-                },
-                LockError::Io(error) => RefError::Io(error),
-            })?;
+        let lock = self.lock(name)?;
         let result = (|| {
             let found = Self::read_path(&path)?;
             if found != expected {
@@ -425,6 +582,14 @@ impl RefStore for FileRefStore {
         let _ = fs::remove_file(&lock.path);
         drop(lock);
         result
+    }
+
+    fn update_many(&self, updates: &[RefUpdate]) -> Vec<Result<(), RefError>> {
+        // Each update holds its lock file open until the batch is flushed: a few hundred at a time.
+        updates
+            .chunks(UPDATE_CHUNK)
+            .flat_map(|chunk| self.update_chunk(chunk))
+            .collect()
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<(RefName, ObjectId)>, RefError> {
@@ -460,6 +625,75 @@ impl RefStore for FileRefStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entry() -> ReflogEntry {
+        ReflogEntry {
+            old: None,
+            new: None,
+            author: "A <a@example.com>".into(),
+            time: "2026-01-01T00:00:00Z".into(),
+            message: "test".into(),
+        }
+    }
+
+    #[test]
+    fn many_updates_each_compare_and_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = FileRefStore::new(dir.path());
+        let memory = MemoryRefStore::new();
+        let one = ObjectId::from_bytes([1; 32]);
+        let two = ObjectId::from_bytes([2; 32]);
+        for (store, refuses_repeats) in [(&file as &dyn RefStore, true), (&memory, false)] {
+            store
+                .update(&RefName::run("held").unwrap(), None, Some(one), &entry())
+                .unwrap();
+            let update = |name: &str, expected, new| RefUpdate {
+                name: RefName::run(name).unwrap(),
+                expected,
+                new,
+                entry: entry(),
+            };
+            let results = store.update_many(&[
+                update("b/new", None, Some(two)),
+                update("held", None, Some(two)),
+                update("a", None, Some(one)),
+                update("held", Some(one), None),
+            ]);
+            assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+            assert!(
+                matches!(results[1], Err(RefError::Stale { .. })),
+                "{results:?}"
+            );
+            // The file store refuses a name given twice; the default applies them in order.
+            if refuses_repeats {
+                assert!(
+                    matches!(results[3], Err(RefError::Repeated { .. })),
+                    "{results:?}"
+                );
+                assert_eq!(
+                    store.read(&RefName::run("held").unwrap()).unwrap(),
+                    Some(one)
+                );
+            }
+            assert_eq!(
+                store.read(&RefName::run("b/new").unwrap()).unwrap(),
+                Some(two)
+            );
+            assert_eq!(store.read(&RefName::run("a").unwrap()).unwrap(), Some(one));
+            assert_eq!(store.reflog(&RefName::run("a").unwrap()).unwrap().len(), 1);
+        }
+        let names: Vec<String> = file
+            .list("")
+            .unwrap()
+            .into_iter()
+            .map(|(name, _)| name.to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["runs/a", "runs/b/new", "runs/held"],
+            "no temporary or lock file left"
+        );
+    }
 
     #[test]
     fn names_are_checked() {

@@ -103,6 +103,9 @@ impl From<RepoError> for CliError {
                 format!("another hive process is updating it; try again (the lock is {})", lock.display()),
             ),
             RepoError::Ref(RefError::Stale { .. }) => (code::CONFLICT, "another process changed it; run the command again".into()),
+            RepoError::DuplicateRun(_) => (code::USAGE, "give each session its own run".into()),
+            RepoError::ImportDiverged { .. } => (code::CONFLICT, "import it as another run with --run NAME".into()),
+            RepoError::Ref(RefError::Repeated { .. }) => (code::USAGE, "give each run once".into()),
             RepoError::Ref(RefError::Corrupt { .. }) => (code::CORRUPT, "run `hive fsck`; `hive log` of the run shows its history".into()),
             RepoError::Journal(JournalError::Locked { .. }) => (code::CONFLICT, "another hive process is using the journal; try again".into()),
             RepoError::Journal(JournalError::TooLarge { .. }) => {

@@ -6,6 +6,7 @@ mod commit;
 mod error;
 mod fsck;
 mod gc;
+mod import;
 mod init;
 mod log;
 mod output;
@@ -51,6 +52,7 @@ enum Command {
     RevParse(rev_parse::Args),
     Fsck(fsck::Args),
     Gc(gc::Args),
+    Import(import::Args),
 }
 
 /// Where the command runs.
@@ -133,5 +135,6 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::RevParse(args) => rev_parse::run(args, &context),
         Command::Fsck(args) => fsck::run(args, &context),
         Command::Gc(args) => gc::run(args, &context),
+        Command::Import(args) => import::run(args, &context),
     }
 }

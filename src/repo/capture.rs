@@ -80,21 +80,20 @@ impl Repository {
         let parse =
             |(index, line): (usize, &[u8])| -> Option<Result<Map<String, Value>, RepoError>> {
                 let number = index + 1;
-                let Ok(text) = std::str::from_utf8(line) else {
-                    return Some(Err(RepoError::BadEvent {
-                        line: number,
-                        message: "not UTF-8 text".into(),
-                    }));
-                };
-                if text.trim().is_empty() {
+                if line.iter().all(u8::is_ascii_whitespace) {
                     return None;
                 }
-                let value: Value = match serde_json::from_str(text) {
+                // serde_json checks that the text is UTF-8 as it goes.
+                let value: Value = match serde_json::from_slice(line) {
                     Ok(value) => value,
                     Err(error) => {
                         return Some(Err(RepoError::BadEvent {
                             line: number,
-                            message: format!("not valid JSON: {error}"),
+                            message: if std::str::from_utf8(line).is_err() {
+                                "not UTF-8 text".into()
+                            } else {
+                                format!("not valid JSON: {error}")
+                            },
                         }));
                     }
                 };

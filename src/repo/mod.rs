@@ -7,6 +7,7 @@ mod capture;
 mod fsck;
 mod gc;
 mod history;
+mod import;
 mod read;
 mod repack;
 mod resolve;
@@ -17,6 +18,9 @@ pub use gc::{GcOptions, GcReport};
 pub use history::{
     BuiltCommit, CommitInput, build_commit, event_id_at, read_commit, read_event, read_run_events,
     run_segments,
+};
+pub use import::{
+    ImportOptions, ImportOutcome, ImportProgress, ImportReport, ImportSession, SessionReport,
 };
 pub use read::{RunSummary, ShownEvent};
 pub use repack::geometric_split;
@@ -112,6 +116,19 @@ pub enum RepoError {
         expected: u64,
         /// The seq found.
         found: u64,
+    },
+    /// An import names one run for two sessions.
+    #[error("run '{0}' is named by an earlier session of this import")]
+    DuplicateRun(String),
+    /// An imported session does not continue the run of its name.
+    #[error(
+        "run '{run}' already holds {held} events, and this session's first {held} are not the same"
+    )]
+    ImportDiverged {
+        /// The run.
+        run: String,
+        /// Events the run holds.
+        held: u64,
     },
     /// Object store failure.
     #[error(transparent)]

@@ -63,7 +63,7 @@ impl Repository {
             })?;
         }
         let merged =
-            packs.write_pack_with(&objects.iter().collect::<Vec<_>>(), &PackOptions::default())?;
+            packs.write_pack_with(&objects.iter().collect::<Vec<_>>(), &PackOptions::bulk())?;
         drop(objects);
         for pack in chosen {
             if merged

@@ -11,7 +11,7 @@ mod pack;
 pub use loose::LooseStore;
 pub use memory::MemoryStore;
 pub use odb::{Odb, OdbOptions};
-pub use pack::{Pack, PackOptions, PackStore, PackSummary, verify_pack};
+pub use pack::{Pack, PackOptions, PackStore, PackSummary, PackWriter, verify_pack};
 
 use crate::fsutil::IoError;
 use crate::id::{HexPrefix, ObjectId};

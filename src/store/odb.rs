@@ -4,7 +4,7 @@
 //! flushed once, so a commit of a whole session costs a few flushes rather than one per object.
 
 use super::{LooseStore, ObjectStore, PackOptions, PackStore, StoreError};
-use crate::id::{HexPrefix, ObjectId, ObjectKind};
+use crate::id::{HexPrefix, ObjectId};
 use crate::object::{HashedObject, RawObject};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -94,21 +94,9 @@ impl ObjectStore for Odb {
             .filter(|object| seen.insert(object.id()))
             .collect();
         if unique.len() >= self.options.pack_threshold {
-            // Objects some pack holds already are not written again. The pack list is read afresh first, so a
-            // pack that gc deleted is not counted; callers hold the writers' lock from here to the reference
-            // update, so gc cannot delete these objects before they are reachable. A loose copy is not looked
-            // for (a file-system lookup per object): the object goes into the pack too, and gc keeps one.
-            self.packs.refresh()?;
-            let mut fresh = Vec::with_capacity(unique.len());
-            for object in unique {
-                // Only payloads recur in practice (the same file read again, the same output); an event or
-                // commit is new by construction, and looking each one up in every pack would cost more.
-                let payload = matches!(object.kind(), ObjectKind::Blob | ObjectKind::Chunks);
-                if !payload || !self.packs.contains(&object.id())? {
-                    fresh.push(object);
-                }
-            }
-            return self.packs.write_objects(&fresh);
+            // A loose copy is not looked for (a file-system lookup per object): the object goes into the pack
+            // too, and gc keeps one.
+            return self.packs.write_objects(&unique);
         }
         let mut fresh = Vec::with_capacity(unique.len());
         for object in unique {

@@ -5,13 +5,13 @@
 
 use super::{ObjectStore, StoreError};
 use crate::fsutil::{self, IoContext};
-use crate::id::{HexPrefix, ID_LEN, ObjectId};
+use crate::id::{HexPrefix, ID_LEN, ObjectId, ObjectKind};
 use crate::object::{HashedObject, RawObject};
 use memmap2::Mmap;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
@@ -49,11 +49,23 @@ impl Default for PackOptions {
 }
 
 impl PackOptions {
-    /// The stronger settings `gc` repacks with.
+    /// Settings for packs that hold many sessions (an import, a merge of packs): frames of 8 MiB with a window
+    /// as large and long-distance matching, so that what sessions repeat of each other (the same files read,
+    /// the same command output) is found across sessions, at the speed of level 3. Reading one object
+    /// decompresses at most its frame (about 3 ms); reading a run touches one or two frames.
+    pub fn bulk() -> Self {
+        PackOptions {
+            level: 3,
+            frame_size: 8 << 20,
+            long_distance: true,
+        }
+    }
+
+    /// The stronger settings `gc` repacks with: level 19 over frames of 16 MiB.
     pub fn repack() -> Self {
         PackOptions {
             level: 19,
-            frame_size: 1 << 20,
+            frame_size: 16 << 20,
             long_distance: true,
         }
     }
@@ -85,87 +97,139 @@ pub fn write_pack(
     objects: &[&HashedObject],
     options: &PackOptions,
 ) -> Result<Option<PackSummary>, StoreError> {
-    let frames = group_frames(objects, options.frame_size)?;
-    if frames.is_empty() {
-        return Ok(None);
-    }
-    let compress = |frame: &Frame| -> std::io::Result<Vec<u8>> {
-        let mut compressor = zstd::bulk::Compressor::new(options.level)?;
-        if options.long_distance {
-            compressor.set_parameter(zstd::zstd_safe::CParameter::EnableLongDistanceMatching(
-                true,
-            ))?;
-        }
-        compressor.compress(&frame.raw)
-    };
-    let compressed: Vec<Vec<u8>> = if frames.len() > 1 {
-        frames.par_iter().map(compress).collect::<Result<_, _>>()
-    } else {
-        frames.iter().map(compress).collect::<Result<_, _>>()
-    }
-    .context("compress pack frames in", dir)?;
+    let mut writer = PackWriter::new(dir, options.clone())?;
+    writer.add(objects)?;
+    writer.finish()
+}
 
-    fsutil::create_dir_all(dir)?;
-    let temp = tempfile::Builder::new()
-        .prefix(".tmp-pack-")
-        .tempfile_in(dir)
-        .context("create a temporary pack in", dir)?;
-    let mut hasher = blake3::Hasher::new();
-    let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
-    let mut header = Vec::with_capacity(PACK_HEADER_LEN);
-    header.extend_from_slice(PACK_MAGIC);
-    header.extend_from_slice(&VERSION.to_le_bytes());
-    header.extend_from_slice(&0u32.to_le_bytes());
-    let mut offset = 0u64;
-    let mut entries: Vec<(ObjectId, [u8; ENTRY_LEN])> = Vec::new();
-    let mut raw_bytes = 0u64;
-    let mut emit = |bytes: &[u8], writer: &mut BufWriter<&File>| -> std::io::Result<()> {
-        hasher.update(bytes);
-        writer.write_all(bytes)
-    };
-    emit(&header, &mut writer).context("write", temp.path())?;
-    offset += PACK_HEADER_LEN as u64;
-    for (frame, packed) in frames.iter().zip(&compressed) {
-        for &(id, start, length) in &frame.members {
-            let mut entry = [0u8; ENTRY_LEN];
-            entry[0..8].copy_from_slice(&offset.to_le_bytes());
-            entry[8..12].copy_from_slice(&(packed.len() as u32).to_le_bytes());
-            entry[12..16].copy_from_slice(&(frame.raw.len() as u32).to_le_bytes());
-            entry[16..20].copy_from_slice(&start.to_le_bytes());
-            entry[20..24].copy_from_slice(&length.to_le_bytes());
-            entries.push((id, entry));
-            raw_bytes += u64::from(length);
-        }
-        emit(packed, &mut writer).context("write", temp.path())?;
-        offset += packed.len() as u64;
-    }
-    let checksum = hasher.finalize();
-    writer
-        .write_all(checksum.as_bytes())
-        .context("write", temp.path())?;
-    writer.flush().context("write", temp.path())?;
-    drop(writer);
-    temp.as_file().sync_all().context("flush", temp.path())?;
-    let name = checksum.to_hex().to_string();
-    let pack_path = dir.join(format!("pack-{name}.pack"));
-    temp.persist(&pack_path)
-        .map_err(|error| error.error)
-        .context("rename into place", &pack_path)?;
+/// A pack written a batch of objects at a time, so that a large import never holds all its objects in memory.
+/// Nothing is visible to readers until [`PackWriter::finish`] renames the pack and its index into place.
+pub struct PackWriter {
+    dir: PathBuf,
+    options: PackOptions,
+    temp: tempfile::NamedTempFile,
+    hasher: blake3::Hasher,
+    offset: u64,
+    entries: Vec<(ObjectId, [u8; ENTRY_LEN])>,
+    seen: HashSet<ObjectId>,
+    raw_bytes: u64,
+}
 
-    entries.sort_unstable_by_key(|entry| entry.0);
-    let index = encode_index(&entries, checksum.as_bytes());
-    fsutil::write_atomic(&dir.join(format!("pack-{name}.idx")), &index, true)?;
-    Ok(Some(PackSummary {
-        name,
-        objects: entries.len(),
-        raw_bytes,
-        packed_bytes: offset + CHECKSUM_LEN as u64,
-    }))
+impl PackWriter {
+    /// Starts a pack in `dir`.
+    pub fn new(dir: &Path, options: PackOptions) -> Result<PackWriter, StoreError> {
+        fsutil::create_dir_all(dir)?;
+        let temp = tempfile::Builder::new()
+            .prefix(".tmp-pack-")
+            .tempfile_in(dir)
+            .context("create a temporary pack in", dir)?;
+        let mut writer = PackWriter {
+            dir: dir.to_path_buf(),
+            options,
+            temp,
+            hasher: blake3::Hasher::new(),
+            offset: 0,
+            entries: Vec::new(),
+            seen: HashSet::new(),
+            raw_bytes: 0,
+        };
+        let mut header = Vec::with_capacity(PACK_HEADER_LEN);
+        header.extend_from_slice(PACK_MAGIC);
+        header.extend_from_slice(&VERSION.to_le_bytes());
+        header.extend_from_slice(&0u32.to_le_bytes());
+        writer.emit(&header)?;
+        Ok(writer)
+    }
+
+    fn emit(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+        self.hasher.update(bytes);
+        self.temp
+            .as_file_mut()
+            .write_all(bytes)
+            .context("write", self.temp.path())?;
+        self.offset += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Compresses `objects` into frames (on every core when there are several) and appends them. Ids already
+    /// added are skipped.
+    pub fn add(&mut self, objects: &[&HashedObject]) -> Result<(), StoreError> {
+        let fresh: Vec<&HashedObject> = objects
+            .iter()
+            .copied()
+            .filter(|object| self.seen.insert(object.id()))
+            .collect();
+        let frames = group_frames(&fresh, self.options.frame_size)?;
+        let options = &self.options;
+        let compress = |frame: &Frame| -> std::io::Result<Vec<u8>> {
+            let mut compressor = zstd::bulk::Compressor::new(options.level)?;
+            if options.long_distance {
+                use zstd::zstd_safe::CParameter;
+                compressor.set_parameter(CParameter::EnableLongDistanceMatching(true))?;
+                // A window that spans the whole frame (within what every decoder accepts by default).
+                let window = frame.raw.len().max(1).next_power_of_two().trailing_zeros();
+                compressor.set_parameter(CParameter::WindowLog(window.clamp(17, 27)))?;
+            }
+            compressor.compress(&frame.raw)
+        };
+        let compressed: Vec<Vec<u8>> = if frames.len() > 1 {
+            frames.par_iter().map(compress).collect::<Result<_, _>>()
+        } else {
+            frames.iter().map(compress).collect::<Result<_, _>>()
+        }
+        .context("compress pack frames in", &self.dir)?;
+        for (frame, packed) in frames.iter().zip(&compressed) {
+            for &(id, start, length) in &frame.members {
+                let mut entry = [0u8; ENTRY_LEN];
+                entry[0..8].copy_from_slice(&self.offset.to_le_bytes());
+                entry[8..12].copy_from_slice(&(packed.len() as u32).to_le_bytes());
+                entry[12..16].copy_from_slice(&(frame.raw.len() as u32).to_le_bytes());
+                entry[16..20].copy_from_slice(&start.to_le_bytes());
+                entry[20..24].copy_from_slice(&length.to_le_bytes());
+                self.entries.push((id, entry));
+                self.raw_bytes += u64::from(length);
+            }
+            self.emit(packed)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the checksum, flushes the pack, renames it into place and writes its index. Returns `None` (and
+    /// leaves nothing behind) when no object was added.
+    pub fn finish(mut self) -> Result<Option<PackSummary>, StoreError> {
+        if self.entries.is_empty() {
+            return Ok(None);
+        }
+        let checksum = self.hasher.finalize();
+        self.temp
+            .as_file_mut()
+            .write_all(checksum.as_bytes())
+            .context("write", self.temp.path())?;
+        self.temp
+            .as_file()
+            .sync_all()
+            .context("flush", self.temp.path())?;
+        let name = checksum.to_hex().to_string();
+        let pack_path = self.dir.join(format!("pack-{name}.pack"));
+        self.temp
+            .persist(&pack_path)
+            .map_err(|error| error.error)
+            .context("rename into place", &pack_path)?;
+        self.entries.sort_unstable_by_key(|entry| entry.0);
+        let index = encode_index(&self.entries, checksum.as_bytes());
+        fsutil::write_atomic(&self.dir.join(format!("pack-{name}.idx")), &index, true)?;
+        Ok(Some(PackSummary {
+            name,
+            objects: self.entries.len(),
+            raw_bytes: self.raw_bytes,
+            packed_bytes: self.offset + CHECKSUM_LEN as u64,
+        }))
+    }
 }
 
 fn group_frames(objects: &[&HashedObject], frame_size: usize) -> Result<Vec<Frame>, StoreError> {
     let mut seen = HashSet::with_capacity(objects.len());
-    let mut frames = Vec::new();
+    let mut frames = Vec::with_capacity(objects.len() / 64 + 1);
     let mut current = Frame {
         raw: Vec::new(),
         members: Vec::new(),
@@ -762,17 +826,22 @@ impl PackStore {
     ) -> Result<Option<PackSummary>, StoreError> {
         let summary = write_pack(&self.dir, objects, options)?;
         if let Some(summary) = &summary {
-            let pack = Pack::open(&self.dir.join(format!("pack-{}.idx", summary.name)))?;
-            let mut state = self.state.write().expect("lock poisoned only by a panic");
-            if !state
-                .packs
-                .iter()
-                .any(|existing| existing.name == pack.name)
-            {
-                state.packs.push(Arc::new(pack));
-            }
+            self.open_written(&summary.name)?;
         }
         Ok(summary)
+    }
+
+    fn open_written(&self, name: &str) -> Result<(), StoreError> {
+        let pack = Pack::open(&self.dir.join(format!("pack-{name}.idx")))?;
+        let mut state = self.state.write().expect("lock poisoned only by a panic");
+        if !state
+            .packs
+            .iter()
+            .any(|existing| existing.name == pack.name)
+        {
+            state.packs.push(Arc::new(pack));
+        }
+        Ok(())
     }
 
     /// Deletes a pack's files (the index first, so that a crash in between leaves no index without its pack) and
@@ -797,14 +866,44 @@ impl PackStore {
 
     /// Writes the objects not yet in a pack as one new pack, refreshing the age of the packs that hold the others
     /// (so that gc keeps them). Durable when it returns.
+    ///
+    /// Only payloads (blobs and chunk lists) are looked up: they are what recurs (the same file read again, the
+    /// same output), while an event or a commit is new by construction, and looking each one up in every pack
+    /// would cost more than it saves. The pack list is read once, up front.
     pub fn write_objects(&self, objects: &[&HashedObject]) -> Result<(), StoreError> {
+        let fresh = self.missing(objects)?;
+        self.write_pack_with(&fresh, &self.options)?;
+        Ok(())
+    }
+
+    /// The objects of `objects` that no pack holds, for writing; the packs that hold the others have their age
+    /// refreshed, so that gc keeps them.
+    ///
+    /// Only payloads (blobs and chunk lists) are looked up: they are what recurs (the same file read again, the
+    /// same output), while an event or a commit is new by construction, and looking each one up in every pack
+    /// would cost more than it saves. The pack list is read once, up front.
+    pub fn missing<'a>(
+        &self,
+        objects: &[&'a HashedObject],
+    ) -> Result<Vec<&'a HashedObject>, StoreError> {
+        self.refresh_if_changed()?;
+        let packs = self.packs();
         let mut fresh = Vec::with_capacity(objects.len());
         let mut touched: Vec<Arc<Pack>> = Vec::new();
         for &object in objects {
-            match self.locate(&object.id())? {
-                Some((pack, _)) => {
-                    if !touched.iter().any(|seen| Arc::ptr_eq(seen, &pack)) {
-                        touched.push(pack);
+            let payload = matches!(object.kind(), ObjectKind::Blob | ObjectKind::Chunks);
+            let holder = if payload {
+                packs
+                    .iter()
+                    .rev()
+                    .find(|pack| pack.find(&object.id()).is_some())
+            } else {
+                None
+            };
+            match holder {
+                Some(pack) => {
+                    if !touched.iter().any(|seen| Arc::ptr_eq(seen, pack)) {
+                        touched.push(pack.clone());
                     }
                 }
                 None => fresh.push(object),
@@ -813,8 +912,21 @@ impl PackStore {
         for pack in touched {
             super::loose::freshen(&pack.pack_path);
         }
-        self.write_pack_with(&fresh, &self.options)?;
-        Ok(())
+        Ok(fresh)
+    }
+
+    /// Starts a pack to be written batch by batch; [`PackStore::finish`] publishes it.
+    pub fn writer(&self, options: PackOptions) -> Result<PackWriter, StoreError> {
+        PackWriter::new(&self.dir, options)
+    }
+
+    /// Finishes a pack started with [`PackStore::writer`] and opens it.
+    pub fn finish(&self, writer: PackWriter) -> Result<Option<PackSummary>, StoreError> {
+        let summary = writer.finish()?;
+        if let Some(summary) = &summary {
+            self.open_written(&summary.name)?;
+        }
+        Ok(summary)
     }
 
     /// Drops a pack from the open list (after `gc` deleted its files).

@@ -6,6 +6,7 @@ mod conformance;
 mod crash;
 mod golden;
 mod history;
+mod import;
 mod real_data;
 mod tour;
 mod util;

@@ -1,0 +1,270 @@
+//! `hive import`.
+
+use super::Context;
+use super::error::{CliError, code};
+use super::output::{Output, human_bytes, note, short};
+use hive::repo::{ImportOptions, ImportOutcome, ImportProgress, ImportSession};
+use serde_json::json;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Import session files (hive event JSON Lines) in bulk: one run per session.
+///
+/// PATH is a file or a folder; folders are searched recursively for `*.jsonl` files. Each file is one session
+/// and becomes one run, named after the file: its name without `.jsonl` for a file given directly, its path
+/// inside the folder without `.jsonl` for a file found in a folder (`sessions/2026/a.jsonl` under `sessions`
+/// becomes run `2026/a`). Characters a run name cannot hold become `-`.
+///
+/// Importing is idempotent and incremental: a session already imported adds nothing; a session that grew since
+/// adds one commit with its new events; a session whose first events differ from its run's is refused. A file
+/// that cannot be read or parsed is reported by name and the others still import (exit code 3). Sessions are
+/// parsed and encoded on every core, written in large packs, and all runs are published with one flush.
+///
+/// Example: hive import sessions/
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or folders of sessions.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Run name for the session (only when importing a single file).
+    #[arg(long)]
+    run: Option<String>,
+    /// Commit message (default: the events each commit adds).
+    #[arg(short, long)]
+    message: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+    /// No progress display on standard error.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// A run name from a file's path relative to what was named on the command line.
+fn run_name(relative: &Path) -> String {
+    let text = relative.to_string_lossy().replace('\\', "/");
+    let text = text.strip_suffix(".jsonl").unwrap_or(&text);
+    let parts: Vec<String> = text
+        .split('/')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut clean: String = part
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "._-+".contains(c) {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            if clean.starts_with('.') || clean.starts_with('-') {
+                clean.insert(0, '_');
+            }
+            if clean.ends_with(".lock") {
+                clean.push('_');
+            }
+            clean
+        })
+        .collect();
+    parts.join("/")
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<ImportSession>) -> Result<(), CliError> {
+    let entries = std::fs::read_dir(dir).map_err(|error| {
+        CliError::new(
+            code::NOT_FOUND,
+            format!("cannot list {}: {error}", dir.display()),
+            "give readable files or folders of sessions",
+        )
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            collect(root, &path, out)?;
+        } else if path.extension().is_some_and(|ext| ext == "jsonl") {
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            out.push(ImportSession {
+                run: run_name(relative),
+                path,
+            });
+        }
+    }
+    Ok(())
+}
+
+pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
+    let repo = context.repo()?;
+    let mut sessions = Vec::new();
+    for path in &args.paths {
+        let full = context.cwd.join(path);
+        if full.is_dir() {
+            collect(&full, &full, &mut sessions)?;
+        } else if full.is_file() {
+            let name = full.file_name().map(PathBuf::from).unwrap_or_default();
+            sessions.push(ImportSession {
+                run: run_name(&name),
+                path: full,
+            });
+        } else {
+            return Err(CliError::new(
+                code::NOT_FOUND,
+                format!("{} does not exist", full.display()),
+                "give files or folders of sessions (hive event JSON Lines)",
+            ));
+        }
+    }
+    if let Some(run) = args.run {
+        if sessions.len() != 1 {
+            return Err(CliError::new(
+                code::USAGE,
+                format!(
+                    "--run names one run, but there are {} sessions",
+                    sessions.len()
+                ),
+                "drop --run to name each run after its file",
+            ));
+        }
+        sessions[0].run = run;
+    }
+    let options = ImportOptions {
+        message: args.message.unwrap_or_default(),
+        ..ImportOptions::default()
+    };
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let last_shown = Mutex::new(None::<Instant>);
+    let started = Instant::now();
+    let progress = |now: ImportProgress| {
+        if !show_progress {
+            return;
+        }
+        let mut last = last_shown.lock().expect("progress lock");
+        let finished = now.sessions_done == now.sessions_total;
+        if !finished && last.is_some_and(|at| at.elapsed() < Duration::from_millis(100)) {
+            return;
+        }
+        *last = Some(Instant::now());
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(
+            stderr,
+            "\rimporting: {}/{} sessions, {} of {}",
+            now.sessions_done,
+            now.sessions_total,
+            human_bytes(now.bytes_done),
+            human_bytes(now.bytes_total)
+        );
+        if finished {
+            let _ = writeln!(stderr);
+        }
+    };
+    let report = repo.import(&sessions, &options, &progress)?;
+    let seconds = started.elapsed().as_secs_f64();
+
+    let (mut created, mut appended, mut unchanged, mut failed) = (0, 0, 0, 0);
+    let mut lines = Vec::new();
+    let count = report.sessions.len();
+    for session in report.sessions {
+        let mut line = json!({
+            "path": session.path.display().to_string(),
+            "run": session.run,
+            "bytes": session.bytes,
+        });
+        match session.result {
+            Ok(ImportOutcome::Created { commit, events }) => {
+                created += 1;
+                line["status"] = json!("created");
+                line["commit"] = json!(commit.to_hex());
+                line["events"] = json!(events);
+            }
+            Ok(ImportOutcome::Appended {
+                commit,
+                first_seq,
+                added,
+            }) => {
+                appended += 1;
+                line["status"] = json!("appended");
+                line["commit"] = json!(commit.to_hex());
+                line["first_seq"] = json!(first_seq);
+                line["added"] = json!(added);
+            }
+            Ok(ImportOutcome::Unchanged { commit, events }) => {
+                unchanged += 1;
+                line["status"] = json!("unchanged");
+                line["commit"] = json!(commit.to_hex());
+                line["events"] = json!(events);
+            }
+            Err(error) => {
+                failed += 1;
+                let message = CliError::from(error).message;
+                line["status"] = json!("failed");
+                line["error"] = json!(message);
+                if !args.json {
+                    note(format!("error: {}: {message}", session.path.display()));
+                }
+            }
+        }
+        lines.push(line);
+    }
+    let mut out = Output::new();
+    if args.json {
+        out.json(&json!({
+            "sessions": lines,
+            "totals": {
+                "sessions": count,
+                "created": created,
+                "appended": appended,
+                "unchanged": unchanged,
+                "failed": failed,
+                "events": report.events,
+                "bytes_in": report.bytes_in,
+                "bytes_stored": report.bytes_stored,
+                "seconds": seconds,
+            },
+        }))?;
+    } else {
+        for line in &lines {
+            if let Some(commit) = line["commit"].as_str()
+                && line["status"] != "unchanged"
+            {
+                let id = hive::ObjectId::from_hex(commit).expect("an id just printed");
+                out.line(format!(
+                    "[{} {}] {}",
+                    line["run"].as_str().unwrap_or(""),
+                    short(&id),
+                    line["status"].as_str().unwrap_or("")
+                ))?;
+            }
+        }
+        out.line(format!(
+            "imported {} session{}: {created} created, {appended} appended, {unchanged} unchanged, {failed} failed; {} events, {} read, {} stored, {seconds:.2} s",
+            count,
+            if count == 1 { "" } else { "s" },
+            report.events,
+            human_bytes(report.bytes_in),
+            human_bytes(report.bytes_stored),
+        ))?;
+    }
+    out.finish()?;
+    Ok(if failed > 0 { code::BAD_INPUT } else { 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_name;
+    use std::path::Path;
+
+    #[test]
+    fn run_names_from_paths() {
+        assert_eq!(run_name(Path::new("a.jsonl")), "a");
+        assert_eq!(run_name(Path::new("2026/x y.jsonl")), "2026/x-y");
+        assert_eq!(run_name(Path::new(".hidden.jsonl")), "_.hidden");
+        assert_eq!(run_name(Path::new("z.lock.jsonl")), "z.lock_");
+        hive::refs::check_name(&run_name(Path::new("é/-x.jsonl"))).unwrap();
+    }
+}

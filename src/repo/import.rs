@@ -1,0 +1,403 @@
+//! `import`: many session files into the repository in one pass, the bulk path.
+//!
+//! Sessions are read, parsed, encoded and hashed in parallel, a batch at a time (bounded memory whatever the
+//! input size); each batch's objects go into one pack with one flush; the runs' references are updated together
+//! at the end with one flush for all of them (`RefStore::update_many`). The writers' lock is held throughout, so
+//! gc never prunes an object written here before its run points to it.
+//!
+//! Importing is idempotent and incremental: a session whose run already holds exactly its events changes
+//! nothing; a session that grew since (the same first events, then more) adds one commit with the new events;
+//! a session whose first events differ from the run's is refused, and the rest still import.
+
+use super::history::{self, CommitInput};
+use super::{RepoError, Repository};
+use crate::id::ObjectId;
+use crate::object::{Commit, HashedObject};
+use crate::refs::{RefName, RefStore, RefUpdate, ReflogEntry};
+use crate::store::PackOptions;
+use crate::time::Timestamp;
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// One session to import: a file of hive event JSON Lines and the run it goes to.
+#[derive(Clone, Debug)]
+pub struct ImportSession {
+    /// The file.
+    pub path: PathBuf,
+    /// The run.
+    pub run: String,
+}
+
+/// How to import.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// Commit message; empty for one that counts the events.
+    pub message: String,
+    /// Sessions are processed in batches of about this many bytes of input: the bound on memory.
+    pub batch_bytes: u64,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            message: String::new(),
+            batch_bytes: 32 << 20,
+        }
+    }
+}
+
+/// What became of one session.
+#[derive(Debug)]
+pub enum ImportOutcome {
+    /// A new run.
+    Created {
+        /// Its commit.
+        commit: ObjectId,
+        /// Events in it.
+        events: u64,
+    },
+    /// The run held the session's first events; the rest were added in a new commit.
+    Appended {
+        /// The new commit.
+        commit: ObjectId,
+        /// Seq of the first event added.
+        first_seq: u64,
+        /// Events added.
+        added: u64,
+    },
+    /// The run already holds exactly this session.
+    Unchanged {
+        /// Its head.
+        commit: ObjectId,
+        /// Events in it.
+        events: u64,
+    },
+}
+
+/// One session's line in the report.
+#[derive(Debug)]
+pub struct SessionReport {
+    /// The file.
+    pub path: PathBuf,
+    /// The run.
+    pub run: String,
+    /// Size of the file.
+    pub bytes: u64,
+    /// What happened, or why the session was not imported.
+    pub result: Result<ImportOutcome, RepoError>,
+}
+
+/// What an import did.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    /// Every session, in the order given.
+    pub sessions: Vec<SessionReport>,
+    /// Events in the sessions imported (all of each session, including events the run already held).
+    pub events: u64,
+    /// Bytes of input read.
+    pub bytes_in: u64,
+    /// Growth of the object store.
+    pub bytes_stored: u64,
+}
+
+/// Where a long import stands, for a progress display.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportProgress {
+    /// Sessions read so far.
+    pub sessions_done: u64,
+    /// Sessions in all.
+    pub sessions_total: u64,
+    /// Bytes of input read so far.
+    pub bytes_done: u64,
+    /// Bytes of input in all.
+    pub bytes_total: u64,
+}
+
+/// Orders a batch for packing: events, lists and commits stay in session order (a run's events are read
+/// together), payloads go after them, ordered so that similar ones are neighbours: the same file read again,
+/// the same command's output. The key is their first bytes: versions of one file share their beginning.
+fn order_for_packing(objects: &mut [HashedObject]) {
+    objects.sort_by_cached_key(|object| {
+        let payload = object.kind() == crate::id::ObjectKind::Blob;
+        if payload {
+            let body = object.body();
+            (1u8, body[..body.len().min(SIMILARITY_PREFIX)].to_vec())
+        } else {
+            (0u8, Vec::new())
+        }
+    });
+}
+
+/// Bytes of a payload's beginning that decide its neighbours in a pack.
+const SIMILARITY_PREFIX: usize = 48;
+
+/// A session ready to be written: its new objects and the reference update that publishes them.
+struct Prepared {
+    objects: Vec<HashedObject>,
+    update: Option<(ObjectId, Commit, Option<ObjectId>)>,
+    outcome: ImportOutcome,
+    events: u64,
+}
+
+impl Repository {
+    /// Imports `sessions`. Fails as a whole only when the repository cannot be written; a session that cannot be
+    /// read or parsed, or that conflicts with its run, is reported in its line of the report and the others go on.
+    pub fn import(
+        &self,
+        sessions: &[ImportSession],
+        options: &ImportOptions,
+        progress: &(dyn Fn(ImportProgress) + Sync),
+    ) -> Result<ImportReport, RepoError> {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let author = self.author(&cwd);
+        let time = Timestamp::now().map_err(RepoError::BadTimestamp)?;
+        let sizes: Vec<u64> = sessions
+            .iter()
+            .map(|session| {
+                std::fs::metadata(&session.path)
+                    .map(|meta| meta.len())
+                    .unwrap_or(0)
+            })
+            .collect();
+        let bytes_total: u64 = sizes.iter().sum();
+        let stored_before = self.stored_bytes()?;
+        let mut results: Vec<Option<Result<ImportOutcome, RepoError>>> =
+            sessions.iter().map(|_| None).collect();
+        let mut events_total = 0u64;
+        let mut updates: Vec<(usize, RefUpdate)> = Vec::new();
+        let done_sessions = AtomicU64::new(0);
+        let done_bytes = AtomicU64::new(0);
+
+        // A run named twice: only its first session is imported.
+        let mut named = HashSet::new();
+        for (index, session) in sessions.iter().enumerate() {
+            if !named.insert(session.run.as_str()) {
+                results[index] = Some(Err(RepoError::DuplicateRun(session.run.clone())));
+            }
+        }
+
+        let guard = self.write_guard()?;
+        let packs = self.odb.packs();
+        // Batches are prepared on every core while the previous one is compressed and written: one pack for
+        // the whole import, so the objects of one batch only wait for the next to be ready.
+        let written = std::thread::scope(|scope| -> Result<(), RepoError> {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<HashedObject>>(1);
+            let writer = scope.spawn(move || -> Result<(), crate::store::StoreError> {
+                let mut pack = packs.writer(PackOptions::bulk())?;
+                for batch in receiver {
+                    let batch: Vec<&HashedObject> = batch.iter().collect();
+                    pack.add(&packs.missing(&batch)?)?;
+                }
+                packs.finish(pack)?;
+                Ok(())
+            });
+            let mut start = 0;
+            while start < sessions.len() {
+                let mut end = start;
+                let mut batch_bytes = 0;
+                while end < sessions.len() && (end == start || batch_bytes < options.batch_bytes) {
+                    batch_bytes += sizes[end];
+                    end += 1;
+                }
+                let prepared: Vec<(usize, Result<Prepared, RepoError>)> = (start..end)
+                    .into_par_iter()
+                    .filter(|&index| results[index].is_none())
+                    .map(|index| {
+                        let result = self.prepare_import(&sessions[index], options, &author, time);
+                        let sessions_done = done_sessions.fetch_add(1, Ordering::Relaxed) + 1;
+                        let bytes_done =
+                            done_bytes.fetch_add(sizes[index], Ordering::Relaxed) + sizes[index];
+                        progress(ImportProgress {
+                            sessions_done,
+                            sessions_total: sessions.len() as u64,
+                            bytes_done,
+                            bytes_total,
+                        });
+                        (index, result)
+                    })
+                    .collect();
+                let mut objects = Vec::new();
+                for (index, result) in prepared {
+                    match result {
+                        Ok(mut ready) => {
+                            events_total += ready.events;
+                            objects.append(&mut ready.objects);
+                            if let Some((id, commit, old)) = ready.update {
+                                updates.push((
+                                    index,
+                                    RefUpdate {
+                                        name: RefName::run(&sessions[index].run)?,
+                                        expected: old,
+                                        new: Some(id),
+                                        entry: ReflogEntry {
+                                            old: old.map(|id| id.to_hex()),
+                                            new: Some(id.to_hex()),
+                                            author: author.clone(),
+                                            time: time.to_rfc3339(),
+                                            message: format!("import: {}", commit.message),
+                                        },
+                                    },
+                                ));
+                            }
+                            results[index] = Some(Ok(ready.outcome));
+                        }
+                        Err(error) => results[index] = Some(Err(error)),
+                    }
+                }
+                order_for_packing(&mut objects);
+                if sender.send(objects).is_err() {
+                    // The writer stopped on an error, which join() returns below.
+                    break;
+                }
+                start = end;
+            }
+            drop(sender);
+            writer.join().expect("the pack writer does not panic")?;
+            Ok(())
+        });
+        written?;
+        let outcomes = self.refs.update_many(
+            &updates
+                .iter()
+                .map(|(_, update)| update.clone())
+                .collect::<Vec<_>>(),
+        );
+        drop(guard);
+        for ((index, _), outcome) in updates.iter().zip(outcomes) {
+            if let Err(error) = outcome {
+                results[*index] = Some(Err(error.into()));
+            }
+        }
+        // Best effort, as after a commit: a failed merge leaves every pack in place.
+        let _ = self.consolidate_packs();
+        let stored_after = self.stored_bytes()?;
+        Ok(ImportReport {
+            sessions: sessions
+                .iter()
+                .zip(sizes)
+                .zip(results)
+                .map(|((session, bytes), result)| SessionReport {
+                    path: session.path.clone(),
+                    run: session.run.clone(),
+                    bytes,
+                    result: result.expect("every session has a result"),
+                })
+                .collect(),
+            events: events_total,
+            bytes_in: bytes_total,
+            bytes_stored: stored_after.saturating_sub(stored_before),
+        })
+    }
+
+    /// Reads, parses and builds one session against its run's head.
+    fn prepare_import(
+        &self,
+        session: &ImportSession,
+        options: &ImportOptions,
+        author: &str,
+        time: Timestamp,
+    ) -> Result<Prepared, RepoError> {
+        let name = RefName::run(&session.run)?;
+        let bytes = std::fs::read(&session.path).map_err(|source| crate::fsutil::IoError {
+            operation: "read",
+            path: session.path.clone(),
+            source,
+        })?;
+        let numbered = |events: Vec<Map<String, Value>>, first: u64| {
+            events
+                .into_iter()
+                .enumerate()
+                .map(|(offset, mut event)| {
+                    event.insert("seq".into(), (first + offset as u64).into());
+                    event
+                })
+                .collect::<Vec<_>>()
+        };
+        let events = numbered(self.parse_event_lines(&bytes)?, 0);
+        let count = events.len() as u64;
+        let head = self.refs.read(&name)?;
+        let build = |events: Vec<Map<String, Value>>, parent: Option<(ObjectId, &Commit)>| {
+            history::build_commit(
+                &self.odb,
+                CommitInput {
+                    run: &session.run,
+                    parent,
+                    events,
+                    author: author.to_string(),
+                    time,
+                    message: options.message.clone(),
+                    threshold: self.blob_threshold(),
+                    workspace: self.workspace(),
+                    code: None,
+                },
+            )
+        };
+        let Some(head) = head else {
+            if count == 0 {
+                return Err(RepoError::BadEvent {
+                    line: 1,
+                    message: "the file holds no events".into(),
+                });
+            }
+            self.check_run_name_free(&session.run)?;
+            let built = build(events, None)?;
+            return Ok(Prepared {
+                outcome: ImportOutcome::Created {
+                    commit: built.id,
+                    events: count,
+                },
+                update: Some((built.id, built.commit, None)),
+                objects: built.objects,
+                events: count,
+            });
+        };
+        let head_commit = history::read_commit(&self.odb, head)?;
+        let held = head_commit.run.events;
+        let held_ids: Vec<ObjectId> = history::run_segments(&self.odb, head)?
+            .into_iter()
+            .flat_map(|segment| segment.events)
+            .collect();
+        // The session's events as they would be stored, to compare with what the run holds.
+        let whole = build(events, None)?;
+        let mut ids = Vec::with_capacity(count as usize);
+        for object in &whole.objects {
+            if object.kind() == crate::id::ObjectKind::Event {
+                ids.push(object.id());
+            }
+        }
+        if count < held || ids[..held as usize] != held_ids[..] {
+            return Err(RepoError::ImportDiverged {
+                run: session.run.clone(),
+                held,
+            });
+        }
+        if count == held {
+            return Ok(Prepared {
+                objects: Vec::new(),
+                update: None,
+                outcome: ImportOutcome::Unchanged {
+                    commit: head,
+                    events: count,
+                },
+                events: count,
+            });
+        }
+        drop(whole);
+        let mut events = numbered(self.parse_event_lines(&bytes)?, 0);
+        let tail = numbered(events.split_off(held as usize), held);
+        let built = build(tail, Some((head, &head_commit)))?;
+        Ok(Prepared {
+            outcome: ImportOutcome::Appended {
+                commit: built.id,
+                first_seq: held,
+                added: count - held,
+            },
+            update: Some((built.id, built.commit, Some(head))),
+            objects: built.objects,
+            events: count,
+        })
+    }
+}
