@@ -61,12 +61,12 @@ impl PackOptions {
         }
     }
 
-    /// The stronger settings `gc` repacks with: level 19 over frames of 16 MiB.
+    /// The stronger settings `gc` repacks with: level 19 over the frames of [`PackOptions::bulk`] (compressed on
+    /// every core, a frame each).
     pub fn repack() -> Self {
         PackOptions {
             level: 19,
-            frame_size: 16 << 20,
-            long_distance: true,
+            ..PackOptions::bulk()
         }
     }
 }
