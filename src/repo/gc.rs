@@ -10,7 +10,6 @@ use super::fsck::{walk, walk_beyond};
 use super::{RepoError, Repository};
 use crate::fsutil;
 use crate::id::ObjectId;
-use crate::object::HashedObject;
 use crate::refs::RefStore;
 use crate::store::{ObjectStore, PackOptions, StoreError};
 use std::collections::HashSet;
@@ -143,26 +142,29 @@ impl Repository {
         let reachable = walk(&self.odb, &self.heads()?)?;
         stop_on_problems(&self.dir, &reachable.problems)?;
         // Read packs frame by frame (each frame decompressed once), then whatever is loose or newer.
-        let mut objects: Vec<HashedObject> = Vec::with_capacity(reachable.order.len());
+        // Streamed into the new pack a bounded batch at a time, so memory does not grow with the repository.
+        let mut pack = packs.buffer(options.pack.clone())?;
         let mut gathered: HashSet<ObjectId> = HashSet::with_capacity(reachable.order.len());
-        for pack in &old_packs {
-            pack.scan(|id, raw| {
+        for old in &old_packs {
+            old.scan(|id, raw| {
                 if reachable.seen.contains(&id) && gathered.insert(id) {
-                    objects.push(raw.hashed());
+                    pack.push(raw.hashed())?;
                 }
                 Ok(())
             })?;
         }
         for id in reachable.order.iter().filter(|id| !gathered.contains(id)) {
             let raw = self.odb.read(id)?.ok_or(RepoError::MissingObject(*id))?;
-            objects.push(raw.hashed());
+            pack.push(raw.hashed())?;
         }
+        report.packed = gathered.len() as u64
+            + reachable
+                .order
+                .iter()
+                .filter(|id| !gathered.contains(id))
+                .count() as u64;
         drop(gathered);
-        // Objects of one kind compress best side by side.
-        objects.sort_by_key(|object| object.kind().tag());
-        report.packed = objects.len() as u64;
-        let summary = packs.write_pack_with(&objects.iter().collect::<Vec<_>>(), &options.pack)?;
-        drop(objects);
+        let summary = pack.finish()?;
         let mut new_packs: Vec<String> =
             summary.iter().map(|summary| summary.name.clone()).collect();
         report.pack = new_packs.first().cloned();

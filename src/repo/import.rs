@@ -14,7 +14,7 @@ use super::{RepoError, Repository};
 use crate::id::ObjectId;
 use crate::object::{Commit, HashedObject};
 use crate::refs::{RefName, RefStore, RefUpdate, ReflogEntry};
-use crate::store::PackOptions;
+use crate::store::{PackOptions, order_for_packing};
 use crate::time::Timestamp;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
@@ -115,24 +115,6 @@ pub struct ImportProgress {
     /// Bytes of input in all.
     pub bytes_total: u64,
 }
-
-/// Orders a batch for packing: events, lists and commits stay in session order (a run's events are read
-/// together), payloads go after them, ordered so that similar ones are neighbours: the same file read again,
-/// the same command's output. The key is their first bytes: versions of one file share their beginning.
-fn order_for_packing(objects: &mut [HashedObject]) {
-    objects.sort_by_cached_key(|object| {
-        let payload = object.kind() == crate::id::ObjectKind::Blob;
-        if payload {
-            let body = object.body();
-            (1u8, body[..body.len().min(SIMILARITY_PREFIX)].to_vec())
-        } else {
-            (0u8, Vec::new())
-        }
-    });
-}
-
-/// Bytes of a payload's beginning that decide its neighbours in a pack.
-const SIMILARITY_PREFIX: usize = 48;
 
 /// A session ready to be written: its new objects and the reference update that publishes them.
 struct Prepared {

@@ -6,7 +6,6 @@
 
 use super::{RepoError, Repository};
 use crate::fsutil;
-use crate::object::HashedObject;
 use crate::store::{Pack, PackOptions};
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,16 +54,11 @@ impl Repository {
             return Ok(0);
         }
         let chosen = &current[..merge];
-        let mut objects: Vec<HashedObject> = Vec::new();
+        let mut merged = packs.buffer(PackOptions::bulk())?;
         for pack in chosen {
-            pack.scan(|_, raw| {
-                objects.push(raw.hashed());
-                Ok(())
-            })?;
+            pack.scan(|_, raw| merged.push(raw.hashed()))?;
         }
-        let merged =
-            packs.write_pack_with(&objects.iter().collect::<Vec<_>>(), &PackOptions::bulk())?;
-        drop(objects);
+        let merged = merged.finish()?;
         for pack in chosen {
             if merged
                 .as_ref()

@@ -11,7 +11,10 @@ mod pack;
 pub use loose::LooseStore;
 pub use memory::MemoryStore;
 pub use odb::{Odb, OdbOptions};
-pub use pack::{Pack, PackOptions, PackStore, PackSummary, PackWriter, verify_pack};
+pub use pack::{
+    Pack, PackBuffer, PackOptions, PackStore, PackSummary, PackWriter, order_for_packing,
+    verify_pack,
+};
 
 use crate::fsutil::IoError;
 use crate::id::{HexPrefix, ObjectId};

@@ -102,6 +102,71 @@ pub fn write_pack(
     writer.finish()
 }
 
+/// Orders objects for packing: commits, event lists and trees first (`log` and `runs` read only those, from the
+/// first frames), then events in the order given (a run's events are read together), then payloads ordered by
+/// their first bytes, so that similar ones are neighbours (versions of one file share their beginning; so do the
+/// outputs of one command). The order is stable: objects that compare equal keep their order.
+pub fn order_for_packing(objects: &mut [HashedObject]) {
+    objects.sort_by_cached_key(|object| {
+        let rank = match object.kind() {
+            ObjectKind::Commit => 0u8,
+            ObjectKind::EventList => 1,
+            ObjectKind::Tree => 2,
+            ObjectKind::Chunks => 3,
+            ObjectKind::Event => 4,
+            ObjectKind::Blob => 5,
+        };
+        let body = object.body();
+        let prefix = if rank == 5 {
+            body[..body.len().min(SIMILARITY_PREFIX)].to_vec()
+        } else {
+            Vec::new()
+        };
+        (rank, prefix)
+    });
+}
+
+/// Bytes of a payload's beginning that decide its neighbours in a pack.
+const SIMILARITY_PREFIX: usize = 48;
+
+/// Objects for a [`PackWriter`] gathered a bounded amount at a time: each batch is ordered with
+/// [`order_for_packing`] and compressed, so memory stays bounded whatever the pack's size.
+pub struct PackBuffer<'a> {
+    store: &'a PackStore,
+    writer: PackWriter,
+    pending: Vec<HashedObject>,
+    bytes: usize,
+}
+
+/// Raw bytes a [`PackBuffer`] gathers before it compresses them.
+const PACK_BUFFER_BYTES: usize = 64 << 20;
+
+impl PackBuffer<'_> {
+    /// Adds an object.
+    pub fn push(&mut self, object: HashedObject) -> Result<(), StoreError> {
+        self.bytes += object.body().len() + crate::id::HEADER_LEN;
+        self.pending.push(object);
+        if self.bytes >= PACK_BUFFER_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let mut batch = std::mem::take(&mut self.pending);
+        order_for_packing(&mut batch);
+        self.writer.add(&batch.iter().collect::<Vec<_>>())?;
+        self.bytes = 0;
+        Ok(())
+    }
+
+    /// Writes what is left, finishes the pack and opens it.
+    pub fn finish(mut self) -> Result<Option<PackSummary>, StoreError> {
+        self.flush()?;
+        self.store.finish(self.writer)
+    }
+}
+
 /// A pack written a batch of objects at a time, so that a large import never holds all its objects in memory.
 /// Nothing is visible to readers until [`PackWriter::finish`] renames the pack and its index into place.
 pub struct PackWriter {
@@ -918,6 +983,16 @@ impl PackStore {
     /// Starts a pack to be written batch by batch; [`PackStore::finish`] publishes it.
     pub fn writer(&self, options: PackOptions) -> Result<PackWriter, StoreError> {
         PackWriter::new(&self.dir, options)
+    }
+
+    /// A pack to be filled an object at a time with bounded memory.
+    pub fn buffer(&self, options: PackOptions) -> Result<PackBuffer<'_>, StoreError> {
+        Ok(PackBuffer {
+            store: self,
+            writer: self.writer(options)?,
+            pending: Vec::new(),
+            bytes: 0,
+        })
     }
 
     /// Finishes a pack started with [`PackStore::writer`] and opens it.
