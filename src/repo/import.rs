@@ -36,7 +36,8 @@ pub struct ImportSession {
 pub struct ImportOptions {
     /// Commit message; empty for one that counts the events.
     pub message: String,
-    /// Sessions are processed in batches of about this many bytes of input: the bound on memory.
+    /// Sessions are processed in batches of about this many bytes of input: the bound on memory (two batches are
+    /// in flight, one prepared while the other is packed).
     pub batch_bytes: u64,
 }
 
@@ -44,7 +45,7 @@ impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
             message: String::new(),
-            batch_bytes: 32 << 20,
+            batch_bytes: 16 << 20,
         }
     }
 }

@@ -299,6 +299,15 @@ fn group_frames(objects: &[&HashedObject], frame_size: usize) -> Result<Vec<Fram
         raw: Vec::new(),
         members: Vec::new(),
     };
+    // History (commits, event lists, trees) never shares a frame with events or payloads: `log` and `runs` read
+    // only history, and should decompress only that.
+    let history = |object: &HashedObject| {
+        matches!(
+            object.kind(),
+            ObjectKind::Commit | ObjectKind::EventList | ObjectKind::Tree
+        )
+    };
+    let mut current_history = false;
     for object in objects {
         if !seen.insert(object.id()) {
             continue;
@@ -310,7 +319,10 @@ fn group_frames(objects: &[&HashedObject], frame_size: usize) -> Result<Vec<Fram
                 size: length as u64,
             });
         }
-        if !current.raw.is_empty() && current.raw.len() + length > frame_size {
+        let is_history = history(object);
+        if !current.raw.is_empty()
+            && (current.raw.len() + length > frame_size || is_history != current_history)
+        {
             frames.push(std::mem::replace(
                 &mut current,
                 Frame {
@@ -319,6 +331,7 @@ fn group_frames(objects: &[&HashedObject], frame_size: usize) -> Result<Vec<Fram
                 },
             ));
         }
+        current_history = is_history;
         current
             .members
             .push((object.id(), current.raw.len() as u32, length as u32));
@@ -897,7 +910,15 @@ impl PackStore {
     }
 
     fn open_written(&self, name: &str) -> Result<(), StoreError> {
-        let pack = Pack::open(&self.dir.join(format!("pack-{name}.idx")))?;
+        let pack = match Pack::open(&self.dir.join(format!("pack-{name}.idx"))) {
+            Ok(pack) => pack,
+            // Another process merged it away already; its objects are in the merged pack, which the next refresh
+            // finds.
+            Err(StoreError::Io(error)) if error.source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(());
+            }
+            Err(error) => return Err(error),
+        };
         let mut state = self.state.write().expect("lock poisoned only by a panic");
         if !state
             .packs
