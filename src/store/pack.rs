@@ -18,11 +18,21 @@ use std::time::SystemTime;
 
 const PACK_MAGIC: &[u8; 8] = b"hivepack";
 const INDEX_MAGIC: &[u8; 8] = b"hiveidx\0";
+/// Pack file version.
 const VERSION: u32 = 1;
+/// Index version written: 2 (8-byte entries and a frame table). Version 1 indexes (24-byte entries) are read too.
+const INDEX_VERSION: u32 = 2;
 const PACK_HEADER_LEN: usize = 16;
 const INDEX_HEADER_LEN: usize = 16;
 const FANOUT_LEN: usize = 256 * 4;
-const ENTRY_LEN: usize = 24;
+/// Version 1 entry: frame offset u64, frame length u32, frame raw length u32, start u32, object length u32.
+const ENTRY_V1_LEN: usize = 24;
+/// Version 2 entry: frame number u32, start u32 (the object's length is in its header, inside the frame).
+const ENTRY_LEN: usize = 8;
+/// Version 2 frame table row: frame offset u64, frame length u32, frame raw length u32.
+const FRAME_ROW_LEN: usize = 16;
+/// An entry length meaning "read the object's length from its header".
+const LENGTH_IN_HEADER: u32 = u32::MAX;
 const CHECKSUM_LEN: usize = 32;
 /// Decompressed frames kept per pack, so that reading a run's events in order decompresses each frame once.
 const FRAME_CACHE: usize = 4;
@@ -176,6 +186,7 @@ pub struct PackWriter {
     hasher: blake3::Hasher,
     offset: u64,
     entries: Vec<(ObjectId, [u8; ENTRY_LEN])>,
+    frames: Vec<[u8; FRAME_ROW_LEN]>,
     seen: HashSet<ObjectId>,
     raw_bytes: u64,
 }
@@ -195,6 +206,7 @@ impl PackWriter {
             hasher: blake3::Hasher::new(),
             offset: 0,
             entries: Vec::new(),
+            frames: Vec::new(),
             seen: HashSet::new(),
             raw_bytes: 0,
         };
@@ -244,13 +256,16 @@ impl PackWriter {
         }
         .context("compress pack frames in", &self.dir)?;
         for (frame, packed) in frames.iter().zip(&compressed) {
+            let number = self.frames.len() as u32;
+            let mut row = [0u8; FRAME_ROW_LEN];
+            row[0..8].copy_from_slice(&self.offset.to_le_bytes());
+            row[8..12].copy_from_slice(&(packed.len() as u32).to_le_bytes());
+            row[12..16].copy_from_slice(&(frame.raw.len() as u32).to_le_bytes());
+            self.frames.push(row);
             for &(id, start, length) in &frame.members {
                 let mut entry = [0u8; ENTRY_LEN];
-                entry[0..8].copy_from_slice(&self.offset.to_le_bytes());
-                entry[8..12].copy_from_slice(&(packed.len() as u32).to_le_bytes());
-                entry[12..16].copy_from_slice(&(frame.raw.len() as u32).to_le_bytes());
-                entry[16..20].copy_from_slice(&start.to_le_bytes());
-                entry[20..24].copy_from_slice(&length.to_le_bytes());
+                entry[0..4].copy_from_slice(&number.to_le_bytes());
+                entry[4..8].copy_from_slice(&start.to_le_bytes());
                 self.entries.push((id, entry));
                 self.raw_bytes += u64::from(length);
             }
@@ -281,7 +296,7 @@ impl PackWriter {
             .map_err(|error| error.error)
             .context("rename into place", &pack_path)?;
         self.entries.sort_unstable_by_key(|entry| entry.0);
-        let index = encode_index(&self.entries, checksum.as_bytes());
+        let index = encode_index(&self.entries, &self.frames, checksum.as_bytes());
         fsutil::write_atomic(&self.dir.join(format!("pack-{name}.idx")), &index, true)?;
         Ok(Some(PackSummary {
             name,
@@ -347,12 +362,21 @@ fn group_frames(objects: &[&HashedObject], frame_size: usize) -> Result<Vec<Fram
     Ok(frames)
 }
 
-fn encode_index(entries: &[(ObjectId, [u8; ENTRY_LEN])], pack_checksum: &[u8; 32]) -> Vec<u8> {
+fn encode_index(
+    entries: &[(ObjectId, [u8; ENTRY_LEN])],
+    frames: &[[u8; FRAME_ROW_LEN]],
+    pack_checksum: &[u8; 32],
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(
-        INDEX_HEADER_LEN + FANOUT_LEN + entries.len() * (ID_LEN + ENTRY_LEN) + 64,
+        INDEX_HEADER_LEN
+            + FANOUT_LEN
+            + entries.len() * (ID_LEN + ENTRY_LEN)
+            + frames.len() * FRAME_ROW_LEN
+            + 8
+            + 64,
     );
     out.extend_from_slice(INDEX_MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&INDEX_VERSION.to_le_bytes());
     out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
     let mut fanout = [0u32; 256];
     for (id, _) in entries {
@@ -369,10 +393,28 @@ fn encode_index(entries: &[(ObjectId, [u8; ENTRY_LEN])], pack_checksum: &[u8; 32
     for (_, entry) in entries {
         out.extend_from_slice(entry);
     }
+    for row in frames {
+        out.extend_from_slice(row);
+    }
+    out.extend_from_slice(&(frames.len() as u32).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
     out.extend_from_slice(pack_checksum);
     let checksum = blake3::hash(&out);
     out.extend_from_slice(checksum.as_bytes());
     out
+}
+
+/// The canonical bytes of the object `entry` places in its decompressed `frame`, if they lie inside it.
+fn object_bytes<'f>(frame: &'f [u8], entry: &Entry) -> Option<&'f [u8]> {
+    let start = entry.start as usize;
+    let length = if entry.length == LENGTH_IN_HEADER {
+        let header = frame.get(start..start.checked_add(crate::id::HEADER_LEN)?)?;
+        let body = u64::from_le_bytes(header[6..14].try_into().expect("8 bytes"));
+        crate::id::HEADER_LEN.checked_add(usize::try_from(body).ok()?)?
+    } else {
+        entry.length as usize
+    };
+    frame.get(start..start.checked_add(length)?)
 }
 
 /// Where an object sits in a pack.
@@ -392,6 +434,10 @@ pub struct Pack {
     index: Mmap,
     data: Mmap,
     count: usize,
+    /// Index version (1 or 2).
+    version: u32,
+    /// Frames in the frame table (version 2).
+    frame_count: usize,
     frames: Mutex<Vec<(u64, Arc<Vec<u8>>)>>,
 }
 
@@ -444,15 +490,33 @@ impl Pack {
             return Err(corrupt(index_path, "not a hive pack index"));
         }
         let version = u32::from_le_bytes(index[8..12].try_into().expect("4 bytes"));
-        if version != VERSION {
-            return Err(corrupt(
-                index_path,
-                format!("index version {version} is not supported"),
-            ));
-        }
         let count = u32::from_le_bytes(index[12..16].try_into().expect("4 bytes")) as usize;
-        let expected =
-            INDEX_HEADER_LEN + FANOUT_LEN + count * (ID_LEN + ENTRY_LEN) + 2 * CHECKSUM_LEN;
+        let (expected, frame_count) = match version {
+            1 => (
+                INDEX_HEADER_LEN + FANOUT_LEN + count * (ID_LEN + ENTRY_V1_LEN) + 2 * CHECKSUM_LEN,
+                0,
+            ),
+            2 => {
+                let at = index.len() - 2 * CHECKSUM_LEN - 8;
+                let frames =
+                    u32::from_le_bytes(index[at..at + 4].try_into().expect("4 bytes")) as usize;
+                (
+                    INDEX_HEADER_LEN
+                        + FANOUT_LEN
+                        + count * (ID_LEN + ENTRY_LEN)
+                        + frames * FRAME_ROW_LEN
+                        + 8
+                        + 2 * CHECKSUM_LEN,
+                    frames,
+                )
+            }
+            _ => {
+                return Err(corrupt(
+                    index_path,
+                    format!("index version {version} is not supported"),
+                ));
+            }
+        };
         if index.len() != expected {
             return Err(corrupt(
                 index_path,
@@ -472,6 +536,8 @@ impl Pack {
             index,
             data,
             count,
+            version,
+            frame_count,
             frames: Mutex::new(Vec::new()),
         })
     }
@@ -508,14 +574,41 @@ impl Pack {
     }
 
     fn entry(&self, position: usize) -> Entry {
-        let at = INDEX_HEADER_LEN + FANOUT_LEN + self.count * ID_LEN + position * ENTRY_LEN;
-        let field = |from: usize, to: usize| &self.index[at + from..at + to];
+        let read_u32 =
+            |at: usize| u32::from_le_bytes(self.index[at..at + 4].try_into().expect("4 bytes"));
+        let read_u64 =
+            |at: usize| u64::from_le_bytes(self.index[at..at + 8].try_into().expect("8 bytes"));
+        let entries = INDEX_HEADER_LEN + FANOUT_LEN + self.count * ID_LEN;
+        if self.version == 1 {
+            let at = entries + position * ENTRY_V1_LEN;
+            return Entry {
+                frame_offset: read_u64(at),
+                frame_len: read_u32(at + 8),
+                frame_raw_len: read_u32(at + 12),
+                start: read_u32(at + 16),
+                length: read_u32(at + 20),
+            };
+        }
+        let at = entries + position * ENTRY_LEN;
+        let frame = read_u32(at) as usize;
+        let start = read_u32(at + 4);
+        if frame >= self.frame_count {
+            // A damaged index: an empty frame before the pack's data, which reading reports as damage.
+            return Entry {
+                frame_offset: 0,
+                frame_len: 0,
+                frame_raw_len: 0,
+                start,
+                length: LENGTH_IN_HEADER,
+            };
+        }
+        let row = entries + self.count * ENTRY_LEN + frame * FRAME_ROW_LEN;
         Entry {
-            frame_offset: u64::from_le_bytes(field(0, 8).try_into().expect("8 bytes")),
-            frame_len: u32::from_le_bytes(field(8, 12).try_into().expect("4 bytes")),
-            frame_raw_len: u32::from_le_bytes(field(12, 16).try_into().expect("4 bytes")),
-            start: u32::from_le_bytes(field(16, 20).try_into().expect("4 bytes")),
-            length: u32::from_le_bytes(field(20, 24).try_into().expect("4 bytes")),
+            frame_offset: read_u64(row),
+            frame_len: read_u32(row + 8),
+            frame_raw_len: read_u32(row + 12),
+            start,
+            length: LENGTH_IN_HEADER,
         }
     }
 
@@ -586,8 +679,7 @@ impl Pack {
             for position in members {
                 let id = self.id_at(position);
                 let entry = self.entry(position);
-                let object = frame
-                    .get(entry.start as usize..(entry.start + entry.length) as usize)
+                let object = object_bytes(&frame, &entry)
                     .ok_or_else(|| format!("object {id} lies outside its frame"))
                     .and_then(|canonical| {
                         RawObject::from_canonical(canonical)
@@ -649,14 +741,14 @@ impl Pack {
     pub fn canonical_at(&self, position: usize) -> Result<Vec<u8>, StoreError> {
         let entry = self.entry(position);
         let frame = self.frame(&entry)?;
-        let start = entry.start as usize;
-        let end = start + entry.length as usize;
-        frame.get(start..end).map(<[u8]>::to_vec).ok_or_else(|| {
-            corrupt(
-                &self.pack_path,
-                format!("object {} lies outside its frame", self.id_at(position)),
-            )
-        })
+        object_bytes(&frame, &entry)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| {
+                corrupt(
+                    &self.pack_path,
+                    format!("object {} lies outside its frame", self.id_at(position)),
+                )
+            })
     }
 
     /// Reads the object at sorted position `position`.
@@ -728,9 +820,7 @@ pub fn verify_pack(pack: &Pack) -> Vec<String> {
                     for position in members {
                         let id = pack.id_at(position);
                         let entry = pack.entry(position);
-                        let Some(canonical) =
-                            frame.get(entry.start as usize..(entry.start + entry.length) as usize)
-                        else {
+                        let Some(canonical) = object_bytes(&frame, &entry) else {
                             found.push(format!("object {id} lies outside its frame"));
                             continue;
                         };
@@ -1076,5 +1166,67 @@ impl ObjectStore for PackStore {
         found.sort();
         found.dedup();
         Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Version 1 indexes (24-byte entries, no frame table), written by earlier hive, are still read.
+    #[test]
+    fn version_1_indexes_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let objects: Vec<HashedObject> = (0..300)
+            .map(|index| {
+                RawObject::new(
+                    ObjectKind::Blob,
+                    format!("object {index} ")
+                        .repeat(index % 50 + 1)
+                        .into_bytes(),
+                )
+                .hashed()
+            })
+            .collect();
+        let options = PackOptions {
+            frame_size: 4096,
+            ..PackOptions::default()
+        };
+        let summary = write_pack(dir.path(), &objects.iter().collect::<Vec<_>>(), &options)
+            .unwrap()
+            .unwrap();
+        let index_path = dir.path().join(format!("pack-{}.idx", summary.name));
+        let pack = Pack::open(&index_path).unwrap();
+        assert!(pack.frame_count > 10, "several frames");
+        // The same pack, indexed the old way.
+        let mut old = Vec::new();
+        old.extend_from_slice(INDEX_MAGIC);
+        old.extend_from_slice(&1u32.to_le_bytes());
+        old.extend_from_slice(&(pack.len() as u32).to_le_bytes());
+        old.extend_from_slice(&pack.index[INDEX_HEADER_LEN..INDEX_HEADER_LEN + FANOUT_LEN]);
+        for position in 0..pack.len() {
+            old.extend_from_slice(pack.id_at(position).as_bytes());
+        }
+        for position in 0..pack.len() {
+            let entry = pack.entry(position);
+            let length = pack.canonical_at(position).unwrap().len() as u32;
+            old.extend_from_slice(&entry.frame_offset.to_le_bytes());
+            old.extend_from_slice(&entry.frame_len.to_le_bytes());
+            old.extend_from_slice(&entry.frame_raw_len.to_le_bytes());
+            old.extend_from_slice(&entry.start.to_le_bytes());
+            old.extend_from_slice(&length.to_le_bytes());
+        }
+        old.extend_from_slice(&pack.data[pack.data.len() - CHECKSUM_LEN..]);
+        let checksum = blake3::hash(&old);
+        old.extend_from_slice(checksum.as_bytes());
+        drop(pack);
+        std::fs::write(&index_path, &old).unwrap();
+        let pack = Pack::open(&index_path).unwrap();
+        assert_eq!(pack.version, 1);
+        assert!(verify_pack(&pack).is_empty(), "{:?}", verify_pack(&pack));
+        for object in &objects {
+            let position = pack.find(&object.id()).unwrap();
+            assert_eq!(pack.read_at(position).unwrap().body, object.body());
+        }
     }
 }
