@@ -53,21 +53,26 @@ pub fn sync_dir(dir: &Path) -> Result<(), IoError> {
         .context("flush directory", dir)
 }
 
+/// A handle for [`sync_files`], opened on a directory of the file system *before* the files are written, so that
+/// write-back errors that happen after it was opened are reported to it.
+pub fn sync_handle(dir: &Path) -> Result<File, IoError> {
+    File::open(dir).context("open", dir)
+}
+
 /// Makes `files` (already written, not yet flushed) durable, with their names. On Linux this is one `syncfs` of
-/// the file system holding `dir`, far cheaper than flushing thousands of small files one by one; elsewhere each
-/// file and each directory holding one is flushed.
-pub fn sync_files(dir: &Path, files: &[PathBuf]) -> Result<(), IoError> {
+/// the file system of `handle` (from [`sync_handle`]), far cheaper than flushing thousands of small files one by
+/// one; elsewhere each file and each directory holding one is flushed.
+pub fn sync_files(handle: &File, dir: &Path, files: &[PathBuf]) -> Result<(), IoError> {
     #[cfg(target_os = "linux")]
     {
         let _ = files;
-        let handle = File::open(dir).context("open", dir)?;
-        rustix::fs::syncfs(&handle)
+        rustix::fs::syncfs(handle)
             .map_err(std::io::Error::from)
             .context("flush the file system of", dir)
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = dir;
+        let _ = (handle, dir);
         let mut dirs = std::collections::BTreeSet::new();
         for file in files {
             File::open(file)

@@ -100,6 +100,9 @@ pub struct AppendOutcome {
     pub repaired: Option<TornTail>,
 }
 
+/// The gate's file in the journal directory (no run name starts with `.`).
+const GATE: &str = ".gate";
+
 /// The journal directory of a repository.
 #[derive(Debug, Clone)]
 pub struct Journal {
@@ -115,6 +118,29 @@ impl Journal {
     /// The file of run `run`.
     pub fn path_of(&self, run: &str) -> PathBuf {
         self.dir.join(format!("{run}.jnl"))
+    }
+
+    /// The gate between appends and commits that number events themselves (`commit FILE`, `import`): appends
+    /// hold it shared while they number and write their events; those commits hold it exclusively from reading
+    /// the journal to updating the run's reference. Without it an append could number its events from a head
+    /// that such a commit is about to move, and the next commit would drop them as already committed.
+    pub fn gate(&self, exclusive: bool) -> Result<LockedFile, JournalError> {
+        fsutil::create_dir_all(&self.dir)?;
+        let path = self.dir.join(GATE);
+        let timeout = fsutil::lock_timeout();
+        Ok(if exclusive {
+            fsutil::lock_file(&path, timeout)?
+        } else {
+            fsutil::lock_file_shared(&path, timeout)?
+        })
+    }
+
+    /// Whether run `run` has a journal file (staged events, or a leftover of a crash).
+    pub fn has_staged(&self, run: &str) -> Result<bool, JournalError> {
+        if !self.path_of(run).exists() {
+            return Ok(false);
+        }
+        Ok(!self.read(run)?.events.is_empty())
     }
 
     fn lock(&self, run: &str) -> Result<LockedFile, JournalError> {
@@ -138,6 +164,7 @@ impl Journal {
                 repaired: None,
             });
         }
+        let _gate = self.gate(false)?;
         let mut locked = self.lock(run)?;
         let scan = scan_file(&mut locked.file, &locked.path)?;
         let next = scan

@@ -397,6 +397,8 @@ impl FileRefStore {
         // Locks in name order, so two batches never wait on each other in a cycle.
         let mut order: Vec<usize> = (0..updates.len()).collect();
         order.sort_by(|a, b| updates[*a].name.cmp(&updates[*b].name));
+        // Opened before anything is written, so the flush reports every write-back error since.
+        let handle = fsutil::sync_handle(&self.refs);
         let mut locks = Vec::new();
         let mut written = Vec::new();
         let mut renames: Vec<(usize, Option<PathBuf>)> = Vec::new();
@@ -429,7 +431,8 @@ impl FileRefStore {
             }
         }
         if !renames.is_empty()
-            && let Err(error) = fsutil::sync_files(&self.refs, &written)
+            && let Err(error) =
+                handle.and_then(|handle| fsutil::sync_files(&handle, &self.refs, &written))
         {
             let message = error.to_string();
             for (index, temp) in &renames {
@@ -448,7 +451,11 @@ impl FileRefStore {
         for (index, temp) in renames {
             let path = self.path_of(&updates[index].name);
             let done = match temp {
-                Some(temp) => fs::rename(&temp, &path).context("rename into place", &path),
+                Some(temp) => fs::rename(&temp, &path)
+                    .context("rename into place", &path)
+                    .inspect_err(|_| {
+                        let _ = fs::remove_file(&temp);
+                    }),
                 None => fs::remove_file(&path).context("remove", &path),
             };
             match done {
@@ -513,8 +520,9 @@ impl FileRefStore {
         let Some(id) = update.new else {
             return Ok((vec![log], None));
         };
+        // `.tmp-batch-` never matches the random `.tmp-XXXXXX` names of single updates.
         let temp = path.with_file_name(format!(
-            ".tmp-{}",
+            ".tmp-batch-{}",
             path.file_name().expect("ref has a name").to_string_lossy()
         ));
         fs::write(&temp, format!("{id}\n")).context("write", &temp)?;

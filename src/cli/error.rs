@@ -103,6 +103,7 @@ impl From<RepoError> for CliError {
                 format!("another hive process is updating it; try again (the lock is {})", lock.display()),
             ),
             RepoError::Ref(RefError::Stale { .. }) => (code::CONFLICT, "another process changed it; run the command again".into()),
+            RepoError::StagedEvents(run) => (code::CONFLICT, format!("commit them first (`hive commit --run {run}`), then import again")),
             RepoError::DuplicateRun(_) => (code::USAGE, "give each session its own run".into()),
             RepoError::ImportDiverged { .. } => (code::CONFLICT, "import it as another run with --run NAME".into()),
             RepoError::Ref(RefError::Repeated { .. }) => (code::USAGE, "give each run once".into()),

@@ -76,57 +76,16 @@ impl Repository {
     /// [`Repository::parse_events`] over JSON Lines already in memory.
     pub fn parse_event_lines(&self, bytes: &[u8]) -> Result<Vec<Map<String, Value>>, RepoError> {
         let now = Timestamp::now().map_err(RepoError::BadTimestamp)?;
-        let now_text = now.to_rfc3339();
-        let parse =
-            |(index, line): (usize, &[u8])| -> Option<Result<Map<String, Value>, RepoError>> {
-                let number = index + 1;
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    return None;
-                }
-                // serde_json checks that the text is UTF-8 as it goes.
-                let value: Value = match serde_json::from_slice(line) {
-                    Ok(value) => value,
-                    Err(error) => {
-                        return Some(Err(RepoError::BadEvent {
-                            line: number,
-                            message: if std::str::from_utf8(line).is_err() {
-                                "not UTF-8 text".into()
-                            } else {
-                                format!("not valid JSON: {error}")
-                            },
-                        }));
-                    }
-                };
-                Some(
-                    Event::from_json(value)
-                        .map(|mut event| {
-                            if event.ts.is_empty() {
-                                event.ts = now_text.clone();
-                            }
-                            event.into_map()
-                        })
-                        .map_err(|error| RepoError::BadEvent {
-                            line: number,
-                            message: error.to_string(),
-                        }),
-                )
-            };
-        let lines: Vec<&[u8]> = bytes.split(|&byte| byte == b'\n').collect();
-        // Lines parse independently; a large input is spread over the cores. The first bad line is reported.
-        let parsed: Vec<Result<Map<String, Value>, RepoError>> =
-            if bytes.len() >= PARALLEL_PARSE_BYTES {
-                use rayon::prelude::*;
-                lines
-                    .into_par_iter()
-                    .enumerate()
-                    .with_min_len(16)
-                    .filter_map(parse)
-                    .collect()
-            } else {
-                lines.into_iter().enumerate().filter_map(parse).collect()
-            };
-        // In line order, so the error is the first bad line's.
-        parsed.into_iter().collect()
+        parse_lines(bytes, Some(now.to_rfc3339()))
+    }
+
+    /// [`Repository::parse_event_lines`], leaving events without `ts` without one: the same bytes always give
+    /// the same events (what an import compares with the run it continues).
+    pub fn parse_event_lines_as_given(
+        &self,
+        bytes: &[u8],
+    ) -> Result<Vec<Map<String, Value>>, RepoError> {
+        parse_lines(bytes, None)
     }
 
     /// Stages checked events (from [`Repository::parse_events`]) for `run`. Durable when it returns.
@@ -210,7 +169,7 @@ impl Repository {
             }
             Ok(events)
         };
-        self.commit_run(run, options, &mut fresh)
+        self.commit_run(run, options, &mut fresh, true)
     }
 
     /// Parses and stages JSON Lines for `run`; nothing is staged if any line is bad.
@@ -249,7 +208,7 @@ impl Repository {
         };
         let mut outcomes = Vec::new();
         for run in runs {
-            if let Some(outcome) = self.commit_run(&run, options, &mut || Ok(Vec::new()))? {
+            if let Some(outcome) = self.commit_run(&run, options, &mut || Ok(Vec::new()), false)? {
                 outcomes.push(outcome);
             }
         }
@@ -257,12 +216,14 @@ impl Repository {
     }
 
     /// Commits the staged events of `run` followed by the events `fresh` makes (numbered here, after the staged
-    /// ones); `fresh` is called once per attempt.
+    /// ones); `fresh` is called once per attempt. With `gate`, appends wait from the journal read to the reference
+    /// update (see [`crate::journal::Journal::gate`]): needed when `fresh` makes events.
     fn commit_run(
         &self,
         run: &str,
         options: &CommitOptions,
         fresh: &mut dyn FnMut() -> Result<Vec<Map<String, Value>>, RepoError>,
+        gate: bool,
     ) -> Result<Option<CommitOutcome>, RepoError> {
         let name = RefName::run(run)?;
         let cwd = options
@@ -275,6 +236,11 @@ impl Repository {
         for _ in 0..MAX_ATTEMPTS {
             // The journal first, then the head: a concurrent commit removes from the journal only events that its
             // head already holds, so a head read after the journal never misses staged events.
+            let _gate = if gate {
+                Some(self.journal.gate(true)?)
+            } else {
+                None
+            };
             let scan = self.journal.read(run)?;
             let had_journal = !scan.events.is_empty();
             let head = self.refs.read(&name)?;
@@ -392,4 +358,59 @@ impl Repository {
         }
         Ok(())
     }
+}
+
+/// Parses JSON Lines into checked events; `now` fills a missing `ts` when given.
+fn parse_lines(bytes: &[u8], now: Option<String>) -> Result<Vec<Map<String, Value>>, RepoError> {
+    let parse = |(index, line): (usize, &[u8])| -> Option<Result<Map<String, Value>, RepoError>> {
+        let number = index + 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        // serde_json checks that the text is UTF-8 as it goes.
+        let value: Value = match serde_json::from_slice(line) {
+            Ok(value) => value,
+            Err(error) => {
+                return Some(Err(RepoError::BadEvent {
+                    line: number,
+                    message: if std::str::from_utf8(line).is_err() {
+                        "not UTF-8 text".into()
+                    } else {
+                        format!("not valid JSON: {error}")
+                    },
+                }));
+            }
+        };
+        Some(
+            Event::from_json(value)
+                .map(|mut event| {
+                    if event.ts.is_empty()
+                        && let Some(now) = &now
+                    {
+                        event.ts = now.clone();
+                    }
+                    event.into_map()
+                })
+                .map_err(|error| RepoError::BadEvent {
+                    line: number,
+                    message: error.to_string(),
+                }),
+        )
+    };
+    let lines: Vec<&[u8]> = bytes.split(|&byte| byte == b'\n').collect();
+    // Lines parse independently; a large input is spread over the cores. The first bad line is reported.
+    let parsed: Vec<Result<Map<String, Value>, RepoError>> = if bytes.len() >= PARALLEL_PARSE_BYTES
+    {
+        use rayon::prelude::*;
+        lines
+            .into_par_iter()
+            .enumerate()
+            .with_min_len(16)
+            .filter_map(parse)
+            .collect()
+    } else {
+        lines.into_iter().enumerate().filter_map(parse).collect()
+    };
+    // In line order, so the error is the first bad line's.
+    parsed.into_iter().collect()
 }

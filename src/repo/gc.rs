@@ -106,6 +106,23 @@ fn remove_stale_temporaries(dir: &std::path::Path, age: Duration, now: SystemTim
     }
 }
 
+/// The object with the id the index gives it, or damage: a copy that hashes differently is never carried into
+/// a new pack (and the pack it came from is then not deleted).
+pub(super) fn checked(
+    pack: &crate::store::Pack,
+    id: ObjectId,
+    raw: crate::object::RawObject,
+) -> Result<crate::object::HashedObject, StoreError> {
+    let object = raw.hashed();
+    if object.id() != id {
+        return Err(StoreError::Corrupt {
+            path: pack.path().to_path_buf(),
+            reason: format!("object {id} hashes to {}", object.id()),
+        });
+    }
+    Ok(object)
+}
+
 impl Repository {
     /// The lock every object writer holds, shared, from its first object write to the reference update that makes
     /// its objects reachable; `gc` holds it exclusively while it decides what to delete and deletes it.
@@ -148,7 +165,7 @@ impl Repository {
         for old in &old_packs {
             old.scan(|id, raw| {
                 if reachable.seen.contains(&id) && gathered.insert(id) {
-                    pack.push(raw.hashed())?;
+                    pack.push(checked(old, id, raw)?)?;
                 }
                 Ok(())
             })?;
@@ -252,6 +269,7 @@ impl Repository {
         }
         report.kept_recent += kept.len() as u64;
         remove_stale_temporaries(self.odb.dir(), TEMPORARY_AGE, now);
+        remove_stale_temporaries(&self.dir.join("refs"), TEMPORARY_AGE, now);
         fsutil::sync_dir(packs.dir())?;
         report.bytes_after = self.stored_bytes()?;
         Ok(report)

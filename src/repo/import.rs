@@ -154,11 +154,27 @@ impl Repository {
         let done_sessions = AtomicU64::new(0);
         let done_bytes = AtomicU64::new(0);
 
-        // A run named twice: only its first session is imported.
+        // A run named twice: only its first session is imported. Nor can `a` and `a/b` both be runs (one would be
+        // a file, the other a directory): the longer name is refused.
         let mut named = HashSet::new();
         for (index, session) in sessions.iter().enumerate() {
             if !named.insert(session.run.as_str()) {
                 results[index] = Some(Err(RepoError::DuplicateRun(session.run.clone())));
+            }
+        }
+        for (index, session) in sessions.iter().enumerate() {
+            let clash = session
+                .run
+                .match_indices('/')
+                .map(|(at, _)| &session.run[..at])
+                .find(|prefix| named.contains(prefix));
+            if let Some(prefix) = clash
+                && results[index].is_none()
+            {
+                results[index] = Some(Err(RepoError::NameClash {
+                    name: session.run.clone(),
+                    existing: prefix.to_string(),
+                }));
             }
         }
 
@@ -242,12 +258,26 @@ impl Repository {
             Ok(())
         });
         written?;
+        // Appends wait while the runs move (see Journal::gate); a run with staged events is left alone, since its
+        // staged events were numbered from the head this import would replace.
+        let gate = self.journal.gate(true)?;
+        let mut publish = Vec::with_capacity(updates.len());
+        for (index, update) in updates {
+            let run = &sessions[index].run;
+            if self.journal.has_staged(run)? {
+                results[index] = Some(Err(RepoError::StagedEvents(run.clone())));
+            } else {
+                publish.push((index, update));
+            }
+        }
+        let updates = publish;
         let outcomes = self.refs.update_many(
             &updates
                 .iter()
                 .map(|(_, update)| update.clone())
                 .collect::<Vec<_>>(),
         );
+        drop(gate);
         drop(guard);
         for ((index, _), outcome) in updates.iter().zip(outcomes) {
             if let Err(error) = outcome {
@@ -299,7 +329,7 @@ impl Repository {
                 })
                 .collect::<Vec<_>>()
         };
-        let events = numbered(self.parse_event_lines(&bytes)?, 0);
+        let events = numbered(self.parse_event_lines_as_given(&bytes)?, 0);
         let count = events.len() as u64;
         let head = self.refs.read(&name)?;
         let build = |events: Vec<Map<String, Value>>, parent: Option<(ObjectId, &Commit)>| {
@@ -369,7 +399,7 @@ impl Repository {
             });
         }
         drop(whole);
-        let mut events = numbered(self.parse_event_lines(&bytes)?, 0);
+        let mut events = numbered(self.parse_event_lines_as_given(&bytes)?, 0);
         let tail = numbered(events.split_off(held as usize), held);
         let built = build(tail, Some((head, &head_commit)))?;
         Ok(Prepared {

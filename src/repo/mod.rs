@@ -117,6 +117,9 @@ pub enum RepoError {
         /// The seq found.
         found: u64,
     },
+    /// A run has staged events, so an import leaves it alone.
+    #[error("run '{0}' has staged events that are not committed")]
+    StagedEvents(String),
     /// An import names one run for two sessions.
     #[error("run '{0}' is named by an earlier session of this import")]
     DuplicateRun(String),

@@ -56,7 +56,7 @@ impl Repository {
         let chosen = &current[..merge];
         let mut merged = packs.buffer(PackOptions::bulk())?;
         for pack in chosen {
-            pack.scan(|_, raw| merged.push(raw.hashed()))?;
+            pack.scan(|id, raw| merged.push(super::gc::checked(pack, id, raw)?))?;
         }
         let merged = merged.finish()?;
         for pack in chosen {

@@ -145,9 +145,14 @@ impl LooseStore {
 }
 
 /// Marks an object as recently written, so a concurrent `gc` keeps it. Best effort.
-pub(crate) fn freshen(path: &Path) {
-    if let Ok(file) = fs::File::options().write(true).open(path) {
-        let _ = file.set_modified(SystemTime::now());
+/// Sets a file's modification time to now; false when the file is gone.
+pub(crate) fn freshen(path: &Path) -> bool {
+    match fs::File::options().write(true).open(path) {
+        Ok(file) => {
+            let _ = file.set_modified(SystemTime::now());
+            true
+        }
+        Err(_) => false,
     }
 }
 

@@ -108,9 +108,8 @@ impl ObjectStore for Odb {
         }
         let mut loose = Vec::with_capacity(fresh.len());
         for object in fresh {
-            if self.packs.contains(&object.id())? {
-                self.packs.write(object)?;
-            } else {
+            // Already packed: the pack's age is refreshed rather than the object written again.
+            if !self.packs.freshen(&object.id())? {
                 loose.push(object);
             }
         }

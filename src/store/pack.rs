@@ -693,12 +693,21 @@ impl Pack {
     }
 
     fn decompress(&self, entry: &Entry) -> Result<Vec<u8>, StoreError> {
-        let start = entry.frame_offset as usize;
-        let end = start + entry.frame_len as usize;
+        let start = usize::try_from(entry.frame_offset).unwrap_or(usize::MAX);
+        let end = start.saturating_add(entry.frame_len as usize);
         if end > self.data.len() - CHECKSUM_LEN || start < PACK_HEADER_LEN {
             return Err(corrupt(
                 &self.pack_path,
                 format!("frame at {start} runs past the end of the pack"),
+            ));
+        }
+        // The decompressed size the index claims must be what the frame's own header says, so that a damaged
+        // index cannot ask for an absurd allocation.
+        let declared = zstd::zstd_safe::get_frame_content_size(&self.data[start..end]);
+        if !matches!(declared, Ok(Some(size)) if size == u64::from(entry.frame_raw_len)) {
+            return Err(corrupt(
+                &self.pack_path,
+                format!("frame at {start} does not hold the size its index says"),
             ));
         }
         let raw = zstd::bulk::decompress(&self.data[start..end], entry.frame_raw_len as usize)
@@ -1062,10 +1071,12 @@ impl PackStore {
         &self,
         objects: &[&'a HashedObject],
     ) -> Result<Vec<&'a HashedObject>, StoreError> {
-        self.refresh_if_changed()?;
+        // Listed afresh (not by the directory's time stamp, which may not change between two removals), so a pack
+        // gc deleted is never taken to hold an object.
+        self.refresh()?;
         let packs = self.packs();
         let mut fresh = Vec::with_capacity(objects.len());
-        let mut touched: Vec<Arc<Pack>> = Vec::new();
+        let mut touched: Vec<(Arc<Pack>, Vec<&'a HashedObject>)> = Vec::new();
         for &object in objects {
             let payload = matches!(object.kind(), ObjectKind::Blob | ObjectKind::Chunks);
             let holder = if payload {
@@ -1077,18 +1088,35 @@ impl PackStore {
                 None
             };
             match holder {
-                Some(pack) => {
-                    if !touched.iter().any(|seen| Arc::ptr_eq(seen, pack)) {
-                        touched.push(pack.clone());
-                    }
-                }
+                Some(pack) => match touched.iter_mut().find(|(seen, _)| Arc::ptr_eq(seen, pack)) {
+                    Some((_, held)) => held.push(object),
+                    None => touched.push((pack.clone(), vec![object])),
+                },
                 None => fresh.push(object),
             }
         }
-        for pack in touched {
-            super::loose::freshen(&pack.pack_path);
+        for (pack, held) in touched {
+            // A pack deleted since the listing holds nothing: its objects are written.
+            if !super::loose::freshen(&pack.pack_path) {
+                fresh.extend(held);
+            }
         }
         Ok(fresh)
+    }
+
+    /// If a pack holds `id`, refreshes that pack's age (so that gc keeps it) and returns true.
+    pub fn freshen(&self, id: &ObjectId) -> Result<bool, StoreError> {
+        if let Some((pack, _)) = self.locate(id)? {
+            if super::loose::freshen(&pack.pack_path) {
+                return Ok(true);
+            }
+            // That pack was deleted since it was listed: look again.
+            self.refresh()?;
+            if let Some((pack, _)) = self.locate(id)? {
+                return Ok(super::loose::freshen(&pack.pack_path));
+            }
+        }
+        Ok(false)
     }
 
     /// Starts a pack to be written batch by batch; [`PackStore::finish`] publishes it.

@@ -212,3 +212,63 @@ fn real_sessions_import_in_bulk() {
         assert_eq!(shown["event"]["data"], original["data"], "{run}@{seq}");
     }
 }
+
+#[test]
+fn imports_refuse_what_they_would_damage_and_repeat_exactly() {
+    let project = Project::new();
+    let sessions = project.path().join("sessions");
+    // Events without ts import the same way every time.
+    let untimed: Vec<String> = (0..4)
+        .map(|index| {
+            json!({"kind": "user_message", "text": format!("no time {index}")}).to_string()
+        })
+        .collect();
+    write_session(&sessions, "untimed.jsonl", &untimed);
+    // `a` and `a/b` cannot both be runs: the longer name is refused, the shorter imports.
+    write_session(&sessions, "a.jsonl", &session_lines("a", 3));
+    write_session(&sessions, "a/b.jsonl", &session_lines("ab", 3));
+    let first = project.hive(&["import", "sessions", "--json"]);
+    assert_eq!(first.code, 3, "{first:?}");
+    let report: Value = serde_json::from_str(&first.stdout).unwrap();
+    let status = |report: &Value, run: &str| {
+        report["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|session| session["run"] == run)
+            .map(|session| (session["status"].clone(), session["error"].clone()))
+            .unwrap()
+    };
+    assert_eq!(status(&report, "a").0, "created", "{report}");
+    assert_eq!(status(&report, "untimed").0, "created");
+    let (clash, error) = status(&report, "a/b");
+    assert_eq!(clash, "failed");
+    assert!(error.as_str().unwrap().contains("'a'"), "{error}");
+    assert_eq!(project.hive(&["fsck"]).code, 0);
+
+    std::fs::remove_dir_all(sessions.join("a")).unwrap();
+    let again = project.hive(&["import", "sessions", "--json"]).json();
+    assert_eq!(status(&again, "untimed").0, "unchanged", "{again}");
+
+    // A run with staged events is left alone: those events were numbered from its current head.
+    project
+        .hive_stdin(
+            &["append", "--run", "untimed"],
+            "{\"kind\":\"user_message\",\"text\":\"staged\"}\n",
+        )
+        .ok();
+    let mut grown = untimed.clone();
+    grown.push(json!({"kind": "user_message", "text": "more"}).to_string());
+    write_session(&sessions, "untimed.jsonl", &grown);
+    let refused = project.hive(&["import", "sessions", "--json"]);
+    assert_eq!(refused.code, 3, "{refused:?}");
+    let report: Value = serde_json::from_str(&refused.stdout).unwrap();
+    let (state, error) = status(&report, "untimed");
+    assert_eq!(state, "failed");
+    assert!(error.as_str().unwrap().contains("staged events"), "{error}");
+    // The staged event is still there, and commits after the run's four events.
+    let committed = project
+        .hive(&["commit", "--run", "untimed", "--json"])
+        .json();
+    assert_eq!(committed["commits"][0]["first_seq"], 4, "{committed}");
+}
