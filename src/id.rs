@@ -266,6 +266,13 @@ pub enum HeaderError {
     },
 }
 
+/// The body length a header declares, read from the first [`HEADER_LEN`] bytes of `bytes` (which may go on past
+/// the object, as in a pack frame); `None` when they are fewer than that.
+pub fn declared_len(bytes: &[u8]) -> Option<u64> {
+    let length = bytes.get(6..HEADER_LEN)?;
+    Some(u64::from_le_bytes(length.try_into().expect("8 bytes")))
+}
+
 /// Splits canonical bytes into kind and body, checking the header.
 pub fn parse_header(canonical: &[u8]) -> Result<(ObjectKind, &[u8]), HeaderError> {
     if canonical.len() < HEADER_LEN {
@@ -278,7 +285,7 @@ pub fn parse_header(canonical: &[u8]) -> Result<(ObjectKind, &[u8]), HeaderError
         return Err(HeaderError::Version(canonical[4]));
     }
     let kind = ObjectKind::from_tag(canonical[5]).ok_or(HeaderError::Kind(canonical[5]))?;
-    let declared = u64::from_le_bytes(canonical[6..14].try_into().expect("8 bytes"));
+    let declared = declared_len(canonical).expect("length checked above");
     let body = &canonical[HEADER_LEN..];
     if declared != body.len() as u64 {
         return Err(HeaderError::Length {

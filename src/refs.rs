@@ -499,24 +499,8 @@ impl FileRefStore {
     /// value in a temporary file beside the reference. Returns the files written (to flush) and the temporary.
     fn prepare(&self, update: &RefUpdate) -> Result<(Vec<PathBuf>, Option<PathBuf>), RefError> {
         let path = self.path_of(&update.name);
-        let found = Self::read_path(&path)?;
-        if found != update.expected {
-            return Err(RefError::Stale {
-                name: update.name.clone(),
-                expected: update.expected,
-                found,
-            });
-        }
-        let log = self.logs.join(update.name.as_str());
-        fsutil::create_dir_all(log.parent().expect("log path has a parent"))?;
-        let mut line = serde_json::to_vec(&update.entry).expect("a reflog entry serializes");
-        line.push(b'\n');
-        fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .and_then(|mut file| file.write_all(&line))
-            .context("append to", &log)?;
+        Self::expect(&update.name, &path, update.expected)?;
+        let log = self.append_log(&update.name, &update.entry, false)?;
         let Some(id) = update.new else {
             return Ok((vec![log], None));
         };
@@ -529,7 +513,27 @@ impl FileRefStore {
         Ok((vec![log, temp.clone()], Some(temp)))
     }
 
-    fn append_log(&self, name: &RefName, entry: &ReflogEntry) -> Result<(), RefError> {
+    /// Refuses the update unless the reference at `path` holds `expected`.
+    fn expect(name: &RefName, path: &Path, expected: Option<ObjectId>) -> Result<(), RefError> {
+        let found = Self::read_path(path)?;
+        if found != expected {
+            return Err(RefError::Stale {
+                name: name.clone(),
+                expected,
+                found,
+            });
+        }
+        Ok(())
+    }
+
+    /// Appends `entry` to the log of `name`, flushed (with a new file's directory) when `flush` is set. Returns
+    /// the log's path.
+    fn append_log(
+        &self,
+        name: &RefName,
+        entry: &ReflogEntry,
+        flush: bool,
+    ) -> Result<PathBuf, RefError> {
         let path = self.logs.join(name.as_str());
         fsutil::create_dir_all(path.parent().expect("log path has a parent"))?;
         let mut line = serde_json::to_vec(entry).expect("a reflog entry serializes");
@@ -541,11 +545,13 @@ impl FileRefStore {
             .open(&path)
             .context("open", &path)?;
         file.write_all(&line).context("append to", &path)?;
-        file.sync_data().context("flush", &path)?;
-        if created {
-            fsutil::sync_dir(path.parent().expect("log path has a parent"))?;
+        if flush {
+            file.sync_data().context("flush", &path)?;
+            if created {
+                fsutil::sync_dir(path.parent().expect("log path has a parent"))?;
+            }
         }
-        Ok(())
+        Ok(path)
     }
 }
 
@@ -566,17 +572,10 @@ impl RefStore for FileRefStore {
         fsutil::create_dir_all(&dir)?;
         let lock = self.lock(name)?;
         let result = (|| {
-            let found = Self::read_path(&path)?;
-            if found != expected {
-                return Err(RefError::Stale {
-                    name: name.clone(),
-                    expected,
-                    found,
-                });
-            }
+            Self::expect(name, &path, expected)?;
             // The log first, as git does: a crash in between leaves a log entry for an update that did not
             // happen, never an update missing from the log.
-            self.append_log(name, entry)?;
+            self.append_log(name, entry, true)?;
             match new {
                 Some(id) => fsutil::write_atomic(&path, format!("{id}\n").as_bytes(), true)?,
                 None => {

@@ -49,6 +49,9 @@ pub struct CommitOutcome {
     pub added: u64,
 }
 
+/// Makes the events a commit adds after the staged ones (called again if the commit starts over).
+type FreshEvents<'a> = dyn FnMut() -> Result<Vec<Map<String, Value>>, RepoError> + 'a;
+
 /// Inputs at least this large are parsed on several threads.
 const PARALLEL_PARSE_BYTES: usize = 64 * 1024;
 
@@ -58,19 +61,8 @@ const MAX_ATTEMPTS: usize = 1000;
 impl Repository {
     /// Parses JSON Lines into checked event objects, with `ts` set to now where absent. Blank lines are skipped.
     /// Fails on the first bad line, naming it.
-    pub fn parse_events(
-        &self,
-        mut input: impl BufRead,
-    ) -> Result<Vec<Map<String, Value>>, RepoError> {
-        let mut bytes = Vec::new();
-        input
-            .read_to_end(&mut bytes)
-            .map_err(|source| crate::fsutil::IoError {
-                operation: "read",
-                path: PathBuf::from("<input>"),
-                source,
-            })?;
-        self.parse_event_lines(&bytes)
+    pub fn parse_events(&self, input: impl BufRead) -> Result<Vec<Map<String, Value>>, RepoError> {
+        self.parse_event_lines(&read_input(input)?)
     }
 
     /// [`Repository::parse_events`] over JSON Lines already in memory.
@@ -146,18 +138,11 @@ impl Repository {
     pub fn commit_input(
         &self,
         run: &str,
-        mut input: impl BufRead,
+        input: impl BufRead,
         options: &CommitOptions,
     ) -> Result<Option<CommitOutcome>, RepoError> {
         RefName::run(run)?;
-        let mut bytes = Vec::new();
-        input
-            .read_to_end(&mut bytes)
-            .map_err(|source| crate::fsutil::IoError {
-                operation: "read",
-                path: PathBuf::from("<input>"),
-                source,
-            })?;
+        let bytes = read_input(input)?;
         let mut checked = false;
         // Parsed again only if another process moves the run's head during the commit and it starts over.
         let mut fresh = || -> Result<Vec<Map<String, Value>>, RepoError> {
@@ -169,7 +154,7 @@ impl Repository {
             }
             Ok(events)
         };
-        self.commit_run(run, options, &mut fresh, true)
+        self.commit_run(run, options, Some(&mut fresh))
     }
 
     /// Parses and stages JSON Lines for `run`; nothing is staged if any line is bad.
@@ -208,22 +193,21 @@ impl Repository {
         };
         let mut outcomes = Vec::new();
         for run in runs {
-            if let Some(outcome) = self.commit_run(&run, options, &mut || Ok(Vec::new()), false)? {
+            if let Some(outcome) = self.commit_run(&run, options, None)? {
                 outcomes.push(outcome);
             }
         }
         Ok(outcomes)
     }
 
-    /// Commits the staged events of `run` followed by the events `fresh` makes (numbered here, after the staged
-    /// ones); `fresh` is called once per attempt. With `gate`, appends wait from the journal read to the reference
-    /// update (see [`crate::journal::Journal::gate`]): needed when `fresh` makes events.
+    /// Commits the staged events of `run` followed by the events `fresh` makes, if given (numbered here, after
+    /// the staged ones; called once per attempt). With `fresh`, appends wait from the journal read to the
+    /// reference update (see [`crate::journal::Journal::gate`]).
     fn commit_run(
         &self,
         run: &str,
         options: &CommitOptions,
-        fresh: &mut dyn FnMut() -> Result<Vec<Map<String, Value>>, RepoError>,
-        gate: bool,
+        mut fresh: Option<&mut FreshEvents<'_>>,
     ) -> Result<Option<CommitOutcome>, RepoError> {
         let name = RefName::run(run)?;
         let cwd = options
@@ -236,10 +220,9 @@ impl Repository {
         for _ in 0..MAX_ATTEMPTS {
             // The journal first, then the head: a concurrent commit removes from the journal only events that its
             // head already holds, so a head read after the journal never misses staged events.
-            let _gate = if gate {
-                Some(self.journal.gate(true)?)
-            } else {
-                None
+            let _gate = match fresh {
+                Some(_) => Some(self.journal.gate(true)?),
+                None => None,
             };
             let scan = self.journal.read(run)?;
             let had_journal = !scan.events.is_empty();
@@ -258,12 +241,11 @@ impl Repository {
                 .filter(|staged| staged.seq >= committed)
                 .map(|staged| staged.event)
                 .collect();
-            let next = committed + staged.len() as u64;
-            let mut fresh = fresh()?;
-            for (offset, event) in fresh.iter_mut().enumerate() {
-                event.insert("seq".into(), (next + offset as u64).into());
+            if let Some(fresh) = fresh.as_mut() {
+                let mut events = fresh()?;
+                number_from(&mut events, committed + staged.len() as u64);
+                staged.append(&mut events);
             }
-            staged.append(&mut fresh);
             if staged.is_empty() {
                 if had_journal {
                     self.journal.consume(run, committed)?;
@@ -413,4 +395,24 @@ fn parse_lines(bytes: &[u8], now: Option<String>) -> Result<Vec<Map<String, Valu
     };
     // In line order, so the error is the first bad line's.
     parsed.into_iter().collect()
+}
+
+/// All of an input, with a read error naming it.
+fn read_input(mut input: impl BufRead) -> Result<Vec<u8>, RepoError> {
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|source| crate::fsutil::IoError {
+            operation: "read",
+            path: PathBuf::from("<input>"),
+            source,
+        })?;
+    Ok(bytes)
+}
+
+/// Gives `events` consecutive seqs starting at `first`.
+pub(super) fn number_from(events: &mut [Map<String, Value>], first: u64) {
+    for (offset, event) in events.iter_mut().enumerate() {
+        event.insert("seq".into(), (first + offset as u64).into());
+    }
 }

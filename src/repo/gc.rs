@@ -174,12 +174,8 @@ impl Repository {
             let raw = self.odb.read(id)?.ok_or(RepoError::MissingObject(*id))?;
             pack.push(raw.hashed())?;
         }
-        report.packed = gathered.len() as u64
-            + reachable
-                .order
-                .iter()
-                .filter(|id| !gathered.contains(id))
-                .count() as u64;
+        // Every reachable object, from a pack or from the loop above.
+        report.packed = reachable.order.len() as u64;
         drop(gathered);
         let summary = pack.finish()?;
         let mut new_packs: Vec<String> =

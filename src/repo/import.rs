@@ -9,6 +9,7 @@
 //! nothing; a session that grew since (the same first events, then more) adds one commit with the new events;
 //! a session whose first events differ from the run's is refused, and the rest still import.
 
+use super::capture::number_from;
 use super::history::{self, CommitInput};
 use super::{RepoError, Repository};
 use crate::id::ObjectId;
@@ -261,27 +262,23 @@ impl Repository {
         // Appends wait while the runs move (see Journal::gate); a run with staged events is left alone, since its
         // staged events were numbered from the head this import would replace.
         let gate = self.journal.gate(true)?;
+        let mut published = Vec::with_capacity(updates.len());
         let mut publish = Vec::with_capacity(updates.len());
         for (index, update) in updates {
             let run = &sessions[index].run;
             if self.journal.has_staged(run)? {
                 results[index] = Some(Err(RepoError::StagedEvents(run.clone())));
             } else {
-                publish.push((index, update));
+                published.push(index);
+                publish.push(update);
             }
         }
-        let updates = publish;
-        let outcomes = self.refs.update_many(
-            &updates
-                .iter()
-                .map(|(_, update)| update.clone())
-                .collect::<Vec<_>>(),
-        );
+        let outcomes = self.refs.update_many(&publish);
         drop(gate);
         drop(guard);
-        for ((index, _), outcome) in updates.iter().zip(outcomes) {
+        for (index, outcome) in published.into_iter().zip(outcomes) {
             if let Err(error) = outcome {
-                results[*index] = Some(Err(error.into()));
+                results[index] = Some(Err(error.into()));
             }
         }
         // Best effort, as after a commit: a failed merge leaves every pack in place.
@@ -319,17 +316,8 @@ impl Repository {
             path: session.path.clone(),
             source,
         })?;
-        let numbered = |events: Vec<Map<String, Value>>, first: u64| {
-            events
-                .into_iter()
-                .enumerate()
-                .map(|(offset, mut event)| {
-                    event.insert("seq".into(), (first + offset as u64).into());
-                    event
-                })
-                .collect::<Vec<_>>()
-        };
-        let events = numbered(self.parse_event_lines_as_given(&bytes)?, 0);
+        let mut events = self.parse_event_lines_as_given(&bytes)?;
+        number_from(&mut events, 0);
         let count = events.len() as u64;
         let head = self.refs.read(&name)?;
         let build = |events: Vec<Map<String, Value>>, parent: Option<(ObjectId, &Commit)>| {
@@ -373,21 +361,28 @@ impl Repository {
             .into_iter()
             .flat_map(|segment| segment.events)
             .collect();
-        // The session's events as they would be stored, to compare with what the run holds.
-        let whole = build(events, None)?;
-        let mut ids = Vec::with_capacity(count as usize);
-        for object in &whole.objects {
-            if object.kind() == crate::id::ObjectKind::Event {
-                ids.push(object.id());
-            }
-        }
-        if count < held || ids[..held as usize] != held_ids[..] {
+        if count < held {
             return Err(RepoError::ImportDiverged {
                 run: session.run.clone(),
                 held,
             });
         }
-        if count == held {
+        // The session's first events as they would be stored, to compare with what the run holds; the rest, if
+        // the run holds them all, go into the new commit.
+        let tail = events.split_off(held as usize);
+        let ids: Vec<ObjectId> = build(events, None)?
+            .objects
+            .iter()
+            .filter(|object| object.kind() == crate::id::ObjectKind::Event)
+            .map(|object| object.id())
+            .collect();
+        if ids != held_ids {
+            return Err(RepoError::ImportDiverged {
+                run: session.run.clone(),
+                held,
+            });
+        }
+        if tail.is_empty() {
             return Ok(Prepared {
                 objects: Vec::new(),
                 update: None,
@@ -398,9 +393,7 @@ impl Repository {
                 events: count,
             });
         }
-        drop(whole);
-        let mut events = numbered(self.parse_event_lines_as_given(&bytes)?, 0);
-        let tail = numbered(events.split_off(held as usize), held);
+        // Numbered from `held` already: the seqs of the whole session.
         let built = build(tail, Some((head, &head_commit)))?;
         Ok(Prepared {
             outcome: ImportOutcome::Appended {

@@ -408,8 +408,7 @@ fn encode_index(
 fn object_bytes<'f>(frame: &'f [u8], entry: &Entry) -> Option<&'f [u8]> {
     let start = entry.start as usize;
     let length = if entry.length == LENGTH_IN_HEADER {
-        let header = frame.get(start..start.checked_add(crate::id::HEADER_LEN)?)?;
-        let body = u64::from_le_bytes(header[6..14].try_into().expect("8 bytes"));
+        let body = crate::id::declared_len(frame.get(start..)?)?;
         crate::id::HEADER_LEN.checked_add(usize::try_from(body).ok()?)?
     } else {
         entry.length as usize
