@@ -201,11 +201,19 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             }
             Err(error) => {
                 failed += 1;
-                let message = CliError::from(error).message;
+                let error = CliError::from(error);
                 line["status"] = json!("failed");
-                line["error"] = json!(message);
+                line["error"] = json!(error.message);
+                line["hint"] = json!(error.hint);
                 if !args.json {
-                    note(format!("error: {}: {message}", session.path.display()));
+                    note(format!(
+                        "error: {}: {}",
+                        session.path.display(),
+                        error.message
+                    ));
+                    if let Some(hint) = &error.hint {
+                        note(format!("hint: {hint}"));
+                    }
                 }
             }
         }
