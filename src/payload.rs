@@ -242,6 +242,42 @@ pub fn refs_of(event: &Map<String, Value>) -> Result<Vec<PayloadRef>, PayloadErr
         .collect()
 }
 
+/// The blobs an event's canonical JSON references, read without building the event: the `$refs` entries are
+/// checked as [`refs_of`] checks them, every other field is only skipped over.
+pub fn blob_refs(event_json: &[u8]) -> Result<Vec<ObjectId>, PayloadError> {
+    use serde::Deserialize;
+    use serde::de::IgnoredAny;
+    use std::borrow::Cow;
+
+    #[derive(Deserialize)]
+    struct Event<'a> {
+        #[serde(rename = "$refs", default, borrow)]
+        refs: Vec<Reference<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Reference<'a> {
+        #[serde(borrow)]
+        blob: Cow<'a, str>,
+        #[serde(rename = "path", borrow)]
+        _path: Cow<'a, str>,
+        #[serde(rename = "size")]
+        _size: IgnoredAny,
+        #[serde(rename = "media_type", borrow)]
+        _media_type: Cow<'a, str>,
+    }
+
+    let event: Event = serde_json::from_slice(event_json)
+        .map_err(|error| PayloadError::Malformed(format!("an event's $refs: {error}")))?;
+    event
+        .refs
+        .iter()
+        .map(|reference| {
+            ObjectId::from_hex(&reference.blob)
+                .map_err(|error| PayloadError::Malformed(format!("a reference's blob: {error}")))
+        })
+        .collect()
+}
+
 /// Reads a payload's bytes: a blob, or the concatenation of a chunk list's blobs.
 pub fn read_bytes(
     store: &dyn crate::store::ObjectStore,
@@ -315,4 +351,49 @@ fn pointer_slot<'a>(event: &'a mut Map<String, Value>, path: &str) -> Option<&'a
         };
     }
     Some(slot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_refs_reads_what_refs_of_reads() {
+        let mut event: Map<String, Value> = serde_json::from_str(&format!(
+            r#"{{"kind":"tool_result","output":"{}","input":{{"path":"a.rs","content":"{}"}}}}"#,
+            "o".repeat(5000),
+            "c\\n\\\"".repeat(3000)
+        ))
+        .unwrap();
+        let mut blobs = Vec::new();
+        externalize(&mut event, DEFAULT_THRESHOLD, &mut blobs);
+        let canonical = crate::canonical::to_vec(&Value::Object(event.clone()));
+        let expected: Vec<ObjectId> = refs_of(&event)
+            .unwrap()
+            .into_iter()
+            .map(|reference| reference.blob)
+            .collect();
+        assert_eq!(expected.len(), 2);
+        assert_eq!(blob_refs(&canonical).unwrap(), expected);
+        assert!(
+            blob_refs(br#"{"kind":"user_message","text":"hi"}"#)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn blob_refs_rejects_malformed_references() {
+        let id = ObjectId::hash_canonical(b"x").to_hex();
+        for bad in [
+            r#"{"$refs":{}}"#.to_string(),
+            r#"{"$refs":null}"#.to_string(),
+            format!(r#"{{"$refs":[{{"blob":"{id}","path":"/a","size":1}}]}}"#),
+            r#"{"$refs":[{"blob":"abc","media_type":"t","path":"/a","size":1}]}"#.to_string(),
+            r#"{"$refs":[],"kind":"x""#.to_string(),
+            "[1]".to_string(),
+        ] {
+            assert!(blob_refs(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
 }

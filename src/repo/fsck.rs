@@ -1,10 +1,10 @@
 //! `fsck`: checks every object's hash, every pack and index, every reference's reachability and the journal.
 
 use super::{RepoError, Repository};
-use crate::id::{ObjectId, ObjectKind};
+use crate::id::{IdMap, IdSet, ObjectId, ObjectKind};
 use crate::object::{Chunks, Commit, EventList, RawObject, Tree, decode_event_json};
 use crate::payload;
-use crate::store::{ObjectStore, verify_pack};
+use crate::store::{ObjectStore, verify_pack_with};
 use rayon::prelude::*;
 use std::collections::HashSet;
 
@@ -255,8 +255,231 @@ fn check_history(
     Ok(())
 }
 
+/// What `fsck` learns from one sound object: its kind, what it references, and what the history check needs.
+struct Node {
+    kind: ObjectKind,
+    children: Box<[(ObjectId, ObjectKind)]>,
+    facts: Option<Box<Facts>>,
+    /// Why the body does not decode, if it does not.
+    broken: Option<Box<str>>,
+}
+
+enum Facts {
+    Commit {
+        first_parent: Option<ObjectId>,
+        events: Option<ObjectId>,
+        total: u64,
+    },
+    List {
+        first: u64,
+        count: u64,
+    },
+}
+
+/// Reads what an object references. Events are only scanned for their `$refs`, and blobs are not read at all.
+fn inspect(kind: ObjectKind, body: &[u8]) -> Node {
+    let mut node = Node {
+        kind,
+        children: Box::default(),
+        facts: None,
+        broken: None,
+    };
+    let decoded: Result<(), String> = match kind {
+        ObjectKind::Blob => Ok(()),
+        ObjectKind::Event => payload::blob_refs(body)
+            .map(|blobs| {
+                node.children = blobs
+                    .into_iter()
+                    .map(|blob| (blob, ObjectKind::Blob))
+                    .collect();
+            })
+            .map_err(|error| error.to_string()),
+        _ => {
+            let raw = RawObject::new(kind, body.to_vec());
+            let mut stack = Vec::new();
+            let listed = children(&raw, "", &mut stack);
+            node.children = stack
+                .into_iter()
+                .rev()
+                .map(|(id, kind, _)| (id, kind))
+                .collect();
+            match kind {
+                ObjectKind::Commit => {
+                    if let Ok(commit) = Commit::decode(&raw) {
+                        node.facts = Some(Box::new(Facts::Commit {
+                            first_parent: commit.first_parent(),
+                            events: commit.events,
+                            total: commit.run.events,
+                        }));
+                    }
+                }
+                ObjectKind::EventList => {
+                    if let Ok(list) = EventList::decode(&raw) {
+                        node.facts = Some(Box::new(Facts::List {
+                            first: list.first_seq,
+                            count: list.events.len() as u64,
+                        }));
+                    }
+                }
+                _ => {}
+            }
+            listed
+        }
+    };
+    node.broken = decoded.err().map(String::into_boxed_str);
+    node
+}
+
+/// Who points at an object, for messages.
+#[derive(Clone, Copy)]
+enum Referrer {
+    Run(usize),
+    Object(u32),
+}
+
+/// The object graph `fsck` read: every copy of every object by number, and each id's chosen copy.
+struct Graph<'a> {
+    nodes: &'a [Option<Node>],
+    copies: &'a [ObjectId],
+    located: &'a IdMap<u32>,
+    heads: &'a [(String, ObjectId)],
+}
+
+struct GraphWalk {
+    /// Objects reachable from the heads, missing ones included.
+    reachable: u64,
+    /// Reachable objects that are stored.
+    present: u64,
+    problems: Vec<Problem>,
+}
+
+impl Graph<'_> {
+    fn node_of(&self, id: &ObjectId) -> Option<&Node> {
+        self.located
+            .get(id)
+            .and_then(|&number| self.nodes[number as usize].as_ref())
+    }
+
+    fn describe(&self, referrer: Referrer) -> String {
+        match referrer {
+            Referrer::Run(head) => format!("run {}", self.heads[head].0),
+            Referrer::Object(number) => {
+                let id = self.copies[number as usize];
+                match &self.nodes[number as usize] {
+                    Some(node) => format!("{} {}", node.kind, id.short(12)),
+                    None => format!("object {}", id.short(12)),
+                }
+            }
+        }
+    }
+
+    /// Walks everything reachable from the heads, checking kinds, presence and run histories.
+    fn walk(&self) -> GraphWalk {
+        let mut walked = GraphWalk {
+            reachable: 0,
+            present: 0,
+            problems: Vec::new(),
+        };
+        let mut visited = vec![false; self.nodes.len()];
+        let mut missing = IdSet::default();
+        let mut stack: Vec<(ObjectId, ObjectKind, Referrer)> = self
+            .heads
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(head, (_, id))| (*id, ObjectKind::Commit, Referrer::Run(head)))
+            .collect();
+        while let Some((id, expected, referrer)) = stack.pop() {
+            let Some(&number) = self.located.get(&id) else {
+                if missing.insert(id) {
+                    let detail = format!(
+                        "{expected} referenced by {} is missing",
+                        self.describe(referrer)
+                    );
+                    walked.problems.push(error("missing-object", id, detail));
+                }
+                continue;
+            };
+            if std::mem::replace(&mut visited[number as usize], true) {
+                continue;
+            }
+            walked.present += 1;
+            let Some(node) = &self.nodes[number as usize] else {
+                let detail = format!(
+                    "{expected} referenced by {}: its stored copy is damaged (see the problems with its pack or file)",
+                    self.describe(referrer)
+                );
+                walked.problems.push(error("corrupt-object", id, detail));
+                continue;
+            };
+            let kind_ok = node.kind == expected
+                || (expected == ObjectKind::Blob && node.kind == ObjectKind::Chunks);
+            if !kind_ok {
+                let detail = format!(
+                    "{} expects a {expected}, found a {}",
+                    self.describe(referrer),
+                    node.kind
+                );
+                walked.problems.push(error("wrong-kind", id, detail));
+                continue;
+            }
+            if let Some(detail) = &node.broken {
+                walked.problems.push(error("corrupt-object", id, detail));
+            }
+            for (child, kind) in node.children.iter().rev() {
+                stack.push((*child, *kind, Referrer::Object(number)));
+            }
+            if let Some(facts) = &node.facts {
+                walked.problems.extend(self.check_history(id, facts));
+            }
+        }
+        walked.reachable = walked.present + missing.len() as u64;
+        walked
+    }
+
+    /// A commit's event list must start where its first parent's run ended, and its event count must add up.
+    fn check_history(&self, id: ObjectId, facts: &Facts) -> Option<Problem> {
+        let Facts::Commit {
+            first_parent,
+            events,
+            total,
+        } = facts
+        else {
+            return None;
+        };
+        let before = match first_parent {
+            None => 0,
+            Some(parent) => match self.node_of(parent)?.facts.as_deref()? {
+                Facts::Commit { total, .. } => *total,
+                _ => return None,
+            },
+        };
+        let (first, count) = match events {
+            None => (before, 0),
+            Some(list) => match self.node_of(list)?.facts.as_deref()? {
+                Facts::List { first, count } => (*first, *count),
+                _ => return None,
+            },
+        };
+        (first != before || before + count != *total).then(|| {
+            error(
+                "bad-history",
+                id,
+                format!(
+                    "commit adds events {first}..{} after {before} events but says the run has {total}",
+                    first + count
+                ),
+            )
+        })
+    }
+}
+
 impl Repository {
     /// Checks the whole repository.
+    ///
+    /// Every stored object is read once: packs frame by frame and loose files one by one, on all cores, checking
+    /// hashes and noting what each object references. Reachability and run histories are then checked on that
+    /// graph, in memory.
     pub fn fsck(&self) -> Result<FsckReport, RepoError> {
         let mut report = FsckReport::default();
         let packs = self.odb.packs();
@@ -266,68 +489,129 @@ impl Repository {
                 .problems
                 .push(error("bad-pack", path.display(), reason));
         }
-        for pack in packs.packs() {
+        let pack_list = packs.packs();
+        let loose = self.odb.loose();
+        // Packs are verified on all cores while references and loose files are listed and every copy of every
+        // object gets a number: packs' objects first, in pack order, then loose objects.
+        let (verified, listed) = rayon::join(
+            || {
+                pack_list
+                    .iter()
+                    .map(|pack| {
+                        verify_pack_with(pack, |position, _, kind, body| {
+                            (position, inspect(kind, body))
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            },
+            || -> Result<_, RepoError> {
+                let scan = self.refs.scan()?;
+                let loose_ids = loose.ids()?;
+                let mut copies: Vec<ObjectId> = Vec::new();
+                for pack in &pack_list {
+                    copies.extend(pack.ids());
+                }
+                copies.extend(loose_ids.iter().copied());
+                let mut located: IdMap<u32> =
+                    IdMap::with_capacity_and_hasher(copies.len(), Default::default());
+                for (number, id) in copies.iter().enumerate() {
+                    located.entry(*id).or_insert(number as u32);
+                }
+                Ok((scan, loose_ids, copies, located))
+            },
+        );
+        let (scan, loose_ids, copies, mut located) = listed?;
+        // What was learnt from every sound copy, by number.
+        let mut nodes: Vec<Option<Node>> = Vec::with_capacity(copies.len());
+        for (pack, (problems, inspected)) in pack_list.iter().zip(verified) {
             report.packs += 1;
             report.objects += pack.len() as u64;
             report.bytes += std::fs::metadata(pack.path())
                 .map(|meta| meta.len())
                 .unwrap_or(0);
-            for detail in verify_pack(&pack) {
+            for detail in problems {
                 report
                     .problems
                     .push(error("bad-pack", pack.path().display(), detail));
             }
+            let base = nodes.len();
+            nodes.resize_with(base + pack.len(), || None);
+            for (position, node) in inspected {
+                nodes[base + position] = Some(node);
+            }
         }
-        let loose = self.odb.loose();
-        let loose_ids = loose.ids()?;
         report.loose = loose_ids.len() as u64;
         report.objects += report.loose;
-        let checked: Vec<(u64, Option<Problem>)> = loose_ids
+        let checked: Vec<(u64, Result<Node, Problem>)> = loose_ids
             .par_iter()
-            .map(|id| match loose.read_canonical(id) {
-                Err(failure) => (0, Some(error("corrupt-object", id, failure))),
-                Ok(None) => (0, None),
-                Ok(Some(canonical)) => {
-                    let length = std::fs::metadata(loose.path_of(id))
-                        .map(|meta| meta.len())
-                        .unwrap_or(0);
-                    if ObjectId::hash_canonical(&canonical) != *id {
-                        (
-                            length,
-                            Some(error(
-                                "corrupt-object",
-                                id,
-                                format!(
-                                    "contents hash to {}",
-                                    ObjectId::hash_canonical(&canonical)
-                                ),
-                            )),
-                        )
-                    } else if let Err(failure) = RawObject::from_canonical(&canonical) {
-                        (length, Some(error("corrupt-object", id, failure)))
-                    } else {
-                        (length, None)
+            .map(|id| {
+                let length = std::fs::metadata(loose.path_of(id))
+                    .map(|meta| meta.len())
+                    .unwrap_or(0);
+                let canonical = match loose.read_canonical(id) {
+                    Err(failure) => return (length, Err(error("corrupt-object", id, failure))),
+                    Ok(None) => {
+                        return (
+                            0,
+                            Err(error("missing-object", id, "removed while fsck ran")),
+                        );
                     }
+                    Ok(Some(canonical)) => canonical,
+                };
+                let actual = ObjectId::hash_canonical(&canonical);
+                if actual != *id {
+                    let detail = format!("contents hash to {actual}");
+                    return (length, Err(error("corrupt-object", id, detail)));
+                }
+                match crate::id::parse_header(&canonical) {
+                    Err(failure) => (length, Err(error("corrupt-object", id, failure))),
+                    Ok((kind, body)) => (length, Ok(inspect(kind, body))),
                 }
             })
             .collect();
-        for (bytes, problem) in checked {
+        for (bytes, node) in checked {
             report.bytes += bytes;
-            report.problems.extend(problem);
+            match node {
+                Ok(node) => nodes.push(Some(node)),
+                // A loose file removed while fsck ran was packed by a concurrent gc: not a problem.
+                Err(problem) if problem.kind == "missing-object" => nodes.push(None),
+                Err(problem) => {
+                    report.problems.push(problem);
+                    nodes.push(None);
+                }
+            }
+        }
+        // An id whose first copy is damaged is read from a sound copy, if there is one.
+        let damaged: IdSet = located
+            .iter()
+            .filter(|(_, number)| nodes[**number as usize].is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        if !damaged.is_empty() {
+            for (number, id) in copies.iter().enumerate() {
+                if nodes[number].is_some() && damaged.contains(id) {
+                    located.insert(*id, number as u32);
+                }
+            }
         }
         let mut heads = Vec::new();
-        for (name, value) in self.refs.scan()? {
+        for (name, value) in scan {
             report.refs += 1;
             match value {
                 Ok(id) => heads.push((name.run_name().unwrap_or(name.as_str()).to_string(), id)),
                 Err(failure) => report.problems.push(error("bad-ref", name, failure)),
             }
         }
-        let reachable = walk(&self.odb, &heads)?;
-        report.reachable = reachable.seen.len() as u64;
-        report.problems.extend(reachable.problems);
-        let all: HashSet<ObjectId> = self.odb.ids()?.into_iter().collect();
-        report.dangling = all.iter().filter(|id| !reachable.seen.contains(id)).count() as u64;
+        let graph = Graph {
+            nodes: &nodes,
+            copies: &copies,
+            located: &located,
+            heads: &heads,
+        };
+        let walked = graph.walk();
+        report.reachable = walked.reachable;
+        report.problems.extend(walked.problems);
+        report.dangling = (located.len() as u64).saturating_sub(walked.present);
         for run in self.journal.runs()? {
             let path = self.journal.path_of(&run);
             match self.journal.read(&run) {

@@ -13,7 +13,7 @@ pub use memory::MemoryStore;
 pub use odb::{Odb, OdbOptions};
 pub use pack::{
     Pack, PackBuffer, PackOptions, PackStore, PackSummary, PackWriter, order_for_packing,
-    verify_pack,
+    verify_pack, verify_pack_with,
 };
 
 use crate::fsutil::IoError;

@@ -650,6 +650,44 @@ impl Pack {
 
     /// Positions of the objects grouped by frame, in pack order.
     fn frames(&self) -> Vec<Vec<usize>> {
+        if self.version == 1 {
+            return self.frames_by_offset();
+        }
+        // Version 2 numbers frames in pack order: bucket positions by frame number, then order each frame's
+        // members by where they start.
+        let entries = INDEX_HEADER_LEN + FANOUT_LEN + self.count * ID_LEN;
+        let frame_of = |position: usize| {
+            let at = entries + position * ENTRY_LEN;
+            let frame = u32::from_le_bytes(self.index[at..at + 4].try_into().expect("4 bytes"));
+            let start = u32::from_le_bytes(self.index[at + 4..at + 8].try_into().expect("4 bytes"));
+            (frame as usize, start)
+        };
+        let mut frames: Vec<Vec<(u32, usize)>> = vec![Vec::new(); self.frame_count];
+        let mut damaged = Vec::new();
+        for position in 0..self.count {
+            let (frame, start) = frame_of(position);
+            match frames.get_mut(frame) {
+                Some(members) => members.push((start, position)),
+                // A damaged entry: grouped apart, and reading it reports the damage.
+                None => damaged.push(position),
+            }
+        }
+        let mut grouped: Vec<Vec<usize>> = frames
+            .into_iter()
+            .filter(|members| !members.is_empty())
+            .map(|mut members| {
+                members.sort_unstable();
+                members.into_iter().map(|(_, position)| position).collect()
+            })
+            .collect();
+        if !damaged.is_empty() {
+            grouped.push(damaged);
+        }
+        grouped
+    }
+
+    /// [`Pack::frames`] for version 1 indexes, which name frames by offset.
+    fn frames_by_offset(&self) -> Vec<Vec<usize>> {
         let mut positions: Vec<usize> = (0..self.count).collect();
         positions.sort_by_key(|&position| {
             let entry = self.entry(position);
@@ -692,6 +730,13 @@ impl Pack {
     }
 
     fn decompress(&self, entry: &Entry) -> Result<Vec<u8>, StoreError> {
+        let mut raw = Vec::new();
+        self.decompress_into(entry, &mut raw)?;
+        Ok(raw)
+    }
+
+    /// Decompresses the frame `entry` lies in into `raw`, reusing its allocation.
+    fn decompress_into(&self, entry: &Entry, raw: &mut Vec<u8>) -> Result<(), StoreError> {
         let start = usize::try_from(entry.frame_offset).unwrap_or(usize::MAX);
         let end = start.saturating_add(entry.frame_len as usize);
         if end > self.data.len() - CHECKSUM_LEN || start < PACK_HEADER_LEN {
@@ -709,7 +754,16 @@ impl Pack {
                 format!("frame at {start} does not hold the size its index says"),
             ));
         }
-        let raw = zstd::bulk::decompress(&self.data[start..end], entry.frame_raw_len as usize)
+        raw.clear();
+        raw.reserve(entry.frame_raw_len as usize);
+        let mut decompressor = zstd::bulk::Decompressor::new().map_err(|error| {
+            corrupt(
+                &self.pack_path,
+                format!("frame at {start} does not decompress: {error}"),
+            )
+        })?;
+        decompressor
+            .decompress_to_buffer(&self.data[start..end], raw)
             .map_err(|error| {
                 corrupt(
                     &self.pack_path,
@@ -722,7 +776,7 @@ impl Pack {
                 format!("frame at {start} has the wrong size"),
             ));
         }
-        Ok(raw)
+        Ok(())
     }
 
     fn frame(&self, entry: &Entry) -> Result<Arc<Vec<u8>>, StoreError> {
@@ -780,10 +834,24 @@ impl Pack {
 
 /// Checks a pack completely: both checksums, the index order, and every object's hash. Returns each problem.
 pub fn verify_pack(pack: &Pack) -> Vec<String> {
+    verify_pack_with(pack, |_, _, _, _| ()).0
+}
+
+/// Checks a pack like [`verify_pack`], and hands every object that is sound (its bytes lie inside its frame, hash
+/// to its id and start with a valid header) to `inspect(position, id, kind, body)`, frames in parallel. Returns the
+/// problems and what `inspect` returned, in no particular order. An object not handed over is damaged, and one of
+/// the problems says how.
+pub fn verify_pack_with<T: Send>(
+    pack: &Pack,
+    inspect: impl Fn(usize, ObjectId, ObjectKind, &[u8]) -> T + Sync,
+) -> (Vec<String>, Vec<T>) {
     let mut problems = Vec::new();
     let data = &pack.data;
     let body = &data[..data.len() - CHECKSUM_LEN];
-    let checksum = blake3::hash(body);
+    let (checksum, index_sum) = rayon::join(
+        || blake3::hash(body),
+        || blake3::hash(&pack.index[..pack.index.len() - CHECKSUM_LEN]),
+    );
     if checksum.as_bytes()[..] != data[data.len() - CHECKSUM_LEN..] {
         problems.push("pack checksum does not match its contents".to_string());
     }
@@ -792,7 +860,7 @@ pub fn verify_pack(pack: &Pack) -> Vec<String> {
     }
     let index = &pack.index;
     let stored_index_sum = &index[index.len() - CHECKSUM_LEN..];
-    if blake3::hash(&index[..index.len() - CHECKSUM_LEN]).as_bytes()[..] != stored_index_sum[..] {
+    if index_sum.as_bytes()[..] != stored_index_sum[..] {
         problems.push("index checksum does not match its contents".to_string());
     }
     let recorded_pack_sum = &index[index.len() - 2 * CHECKSUM_LEN..index.len() - CHECKSUM_LEN];
@@ -815,39 +883,45 @@ pub fn verify_pack(pack: &Pack) -> Vec<String> {
     if let Some(position) = unsorted.next() {
         problems.push(format!("index is not sorted at {}", pack.id_at(position)));
     }
+    let frames = pack.frames();
     // Frame by frame, each decompressed once, frames checked in parallel.
-    let bad: Vec<String> = pack
-        .frames()
+    let checked: Vec<(Vec<String>, Vec<T>)> = frames
         .into_par_iter()
-        .flat_map_iter(|members| {
+        .map_init(Vec::new, |frame, members| {
             let mut found = Vec::new();
+            let mut inspected = Vec::with_capacity(members.len());
             let entry = pack.entry(members[0]);
-            match pack.decompress(&entry) {
+            match pack.decompress_into(&entry, frame) {
                 Err(error) => found.push(format!("frame at {}: {error}", entry.frame_offset)),
-                Ok(frame) => {
+                Ok(()) => {
                     for position in members {
                         let id = pack.id_at(position);
                         let entry = pack.entry(position);
-                        let Some(canonical) = object_bytes(&frame, &entry) else {
+                        let Some(canonical) = object_bytes(frame, &entry) else {
                             found.push(format!("object {id} lies outside its frame"));
                             continue;
                         };
-                        if ObjectId::hash_canonical(canonical) != id {
-                            found.push(format!(
-                                "object {id}: contents hash to {}",
-                                ObjectId::hash_canonical(canonical)
-                            ));
-                        } else if let Err(error) = crate::id::parse_header(canonical) {
-                            found.push(format!("object {id}: {error}"));
+                        let actual = ObjectId::hash_canonical(canonical);
+                        if actual != id {
+                            found.push(format!("object {id}: contents hash to {actual}"));
+                            continue;
+                        }
+                        match crate::id::parse_header(canonical) {
+                            Err(error) => found.push(format!("object {id}: {error}")),
+                            Ok((kind, body)) => inspected.push(inspect(position, id, kind, body)),
                         }
                     }
                 }
             }
-            found
+            (found, inspected)
         })
         .collect();
-    problems.extend(bad);
-    problems
+    let mut results = Vec::with_capacity(pack.count);
+    for (found, inspected) in checked {
+        problems.extend(found);
+        results.extend(inspected);
+    }
+    (problems, results)
 }
 
 /// A directory of packs.
