@@ -3,6 +3,7 @@
 use super::Context;
 use super::error::{CliError, code};
 use super::output::{Output, human_bytes, note, short};
+use hive::formats::Format;
 use hive::repo::{ImportOptions, ImportOutcome, ImportProgress, ImportSession};
 use serde_json::json;
 use std::io::{IsTerminal, Write};
@@ -10,7 +11,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Import session files (hive event JSON Lines) in bulk: one run per session.
+/// Import agent sessions in bulk: one run per session.
+///
+/// Formats: hive event JSON Lines and Claude Code transcripts (a `~/.claude/projects` folder, or single files),
+/// recognised per file from its first record unless --format says. Each record of an agent's transcript becomes
+/// typed events that keep the record itself, so `hive export RUN` gives the transcript back.
 ///
 /// PATH is a file or a folder; folders are searched recursively for `*.jsonl` files. Each file is one session
 /// and becomes one run, named after the file: its name without `.jsonl` for a file given directly, its path
@@ -28,6 +33,9 @@ pub struct Args {
     /// Files or folders of sessions.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// The sessions' format: auto (recognised per file), hive or claude-code.
+    #[arg(long, default_value = "auto", value_parser = parse_format)]
+    format: FormatChoice,
     /// Run name for the session (only when importing a single file).
     #[arg(long)]
     run: Option<String>,
@@ -40,6 +48,23 @@ pub struct Args {
     /// No progress display on standard error.
     #[arg(short, long)]
     quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct FormatChoice(Option<Format>);
+
+fn parse_format(text: &str) -> Result<FormatChoice, String> {
+    if text == "auto" {
+        return Ok(FormatChoice(None));
+    }
+    Format::from_name(text)
+        .map(|format| FormatChoice(Some(format)))
+        .ok_or_else(|| {
+            format!(
+                "unknown format '{text}' (auto, {})",
+                Format::ALL.map(Format::name).join(", ")
+            )
+        })
 }
 
 /// A run name from a file's path relative to what was named on the command line.
@@ -72,7 +97,16 @@ fn run_name(relative: &Path) -> String {
     parts.join("/")
 }
 
-fn collect(root: &Path, dir: &Path, out: &mut Vec<ImportSession>) -> Result<(), CliError> {
+/// Finds the sessions under `dir`, whose runs are named under `prefix`. Empty files are counted in `empty` and
+/// skipped (agents leave empty transcripts behind). A folder beside a session file of the same name (Claude Code
+/// keeps a session's sub-agents in `<session>/subagents/`) is named `<name>.d`, since a run cannot be both a run
+/// and a folder of runs.
+fn collect(
+    dir: &Path,
+    prefix: &Path,
+    out: &mut Vec<ImportSession>,
+    empty: &mut usize,
+) -> Result<(), CliError> {
     let entries = std::fs::read_dir(dir).map_err(|error| {
         CliError::new(
             code::NOT_FOUND,
@@ -86,13 +120,29 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<ImportSession>) -> Result<(), 
         .collect();
     paths.sort();
     for path in paths {
+        let Some(name) = path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+        else {
+            continue;
+        };
         if path.is_dir() {
-            collect(root, &path, out)?;
+            let beside = dir.join(format!("{name}.jsonl"));
+            let named = if beside.is_file() {
+                format!("{name}.d")
+            } else {
+                name
+            };
+            collect(&path, &prefix.join(named), out, empty)?;
         } else if path.extension().is_some_and(|ext| ext == "jsonl") {
-            let relative = path.strip_prefix(root).unwrap_or(&path);
+            if path.metadata().is_ok_and(|meta| meta.len() == 0) {
+                *empty += 1;
+                continue;
+            }
             out.push(ImportSession {
-                run: run_name(relative),
+                run: run_name(&prefix.join(&name)),
                 path,
+                format: None,
             });
         }
     }
@@ -102,15 +152,17 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<ImportSession>) -> Result<(), 
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let repo = context.repo()?;
     let mut sessions = Vec::new();
+    let mut empty = 0;
     for path in &args.paths {
         let full = context.cwd.join(path);
         if full.is_dir() {
-            collect(&full, &full, &mut sessions)?;
+            collect(&full, Path::new(""), &mut sessions, &mut empty)?;
         } else if full.is_file() {
             let name = full.file_name().map(PathBuf::from).unwrap_or_default();
             sessions.push(ImportSession {
                 run: run_name(&name),
                 path: full,
+                format: None,
             });
         } else {
             return Err(CliError::new(
@@ -119,6 +171,9 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
                 "give files or folders of sessions (hive event JSON Lines)",
             ));
         }
+    }
+    for session in &mut sessions {
+        session.format = args.format.0;
     }
     if let Some(run) = args.run {
         if sessions.len() != 1 {
@@ -229,6 +284,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
                 "appended": appended,
                 "unchanged": unchanged,
                 "failed": failed,
+                "empty_skipped": empty,
                 "events": report.events,
                 "bytes_in": report.bytes_in,
                 "bytes_stored": report.bytes_stored,
@@ -257,6 +313,12 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             human_bytes(report.bytes_in),
             human_bytes(report.bytes_stored),
         ))?;
+        if empty > 0 {
+            out.line(format!(
+                "skipped {empty} empty file{}",
+                if empty == 1 { "" } else { "s" }
+            ))?;
+        }
     }
     out.finish()?;
     Ok(if failed > 0 { code::BAD_INPUT } else { 0 })

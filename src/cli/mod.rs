@@ -4,6 +4,7 @@ mod append;
 mod cat_file;
 mod commit;
 mod error;
+mod export;
 mod fsck;
 mod gc;
 mod import;
@@ -53,6 +54,7 @@ enum Command {
     Fsck(fsck::Args),
     Gc(gc::Args),
     Import(import::Args),
+    Export(export::Args),
 }
 
 /// Where the command runs.
@@ -136,5 +138,6 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Fsck(args) => fsck::run(args, &context),
         Command::Gc(args) => gc::run(args, &context),
         Command::Import(args) => import::run(args, &context),
+        Command::Export(args) => export::run(args, &context),
     }
 }

@@ -12,6 +12,8 @@
 use super::capture::number_from;
 use super::history::{self, CommitInput};
 use super::{RepoError, Repository};
+use crate::event::Event;
+use crate::formats::{self, Format};
 use crate::id::ObjectId;
 use crate::object::{Commit, HashedObject};
 use crate::refs::{RefName, RefStore, RefUpdate, ReflogEntry};
@@ -23,13 +25,15 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// One session to import: a file of hive event JSON Lines and the run it goes to.
+/// One session to import: a file and the run it goes to.
 #[derive(Clone, Debug)]
 pub struct ImportSession {
     /// The file.
     pub path: PathBuf,
     /// The run.
     pub run: String,
+    /// The file's format; `None`: recognised from its first record.
+    pub format: Option<Format>,
 }
 
 /// How to import.
@@ -316,7 +320,27 @@ impl Repository {
             path: session.path.clone(),
             source,
         })?;
-        let mut events = self.parse_event_lines_as_given(&bytes)?;
+        let format = match session.format {
+            Some(format) => format,
+            None => formats::detect(&session.path, &bytes[..bytes.len().min(1 << 20)])?,
+        };
+        let mut events = match format {
+            Format::Hive => self.parse_event_lines_as_given(&bytes)?,
+            other => formats::to_events(other, &bytes)?
+                .into_iter()
+                .enumerate()
+                .map(|(index, event)| {
+                    Event::from_json(Value::Object(event))
+                        .map(Event::into_map)
+                        .map_err(|error| {
+                            RepoError::Format(formats::FormatError::Mapping {
+                                event: index,
+                                message: format!("a {other} record gave an invalid event: {error}"),
+                            })
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        };
         number_from(&mut events, 0);
         let count = events.len() as u64;
         let head = self.refs.read(&name)?;

@@ -4,6 +4,7 @@
 //! `logs/refs/runs/NAME` (reference logs), `journal/NAME.jnl` (staged events).
 
 mod capture;
+mod export;
 mod fsck;
 mod gc;
 mod history;
@@ -69,6 +70,9 @@ pub enum RepoError {
         /// What is wrong.
         message: String,
     },
+    /// A session file is not in the format it was read as.
+    #[error(transparent)]
+    Format(#[from] crate::formats::FormatError),
     /// A name is not a valid run name.
     #[error(transparent)]
     BadName(#[from] RefNameError),

@@ -224,10 +224,12 @@ fn imports_refuse_what_they_would_damage_and_repeat_exactly() {
         })
         .collect();
     write_session(&sessions, "untimed.jsonl", &untimed);
-    // `a` and `a/b` cannot both be runs: the longer name is refused, the shorter imports.
+    // `a` and `a/b` cannot both be runs: the longer name is refused, the shorter imports. (Within one folder, a
+    // folder `a` beside `a.jsonl` is named `a.d`; from two folders the names meet.)
     write_session(&sessions, "a.jsonl", &session_lines("a", 3));
-    write_session(&sessions, "a/b.jsonl", &session_lines("ab", 3));
-    let first = project.hive(&["import", "sessions", "--json"]);
+    let more = project.path().join("more");
+    write_session(&more, "a/b.jsonl", &session_lines("ab", 3));
+    let first = project.hive(&["import", "sessions", "more", "--json"]);
     assert_eq!(first.code, 3, "{first:?}");
     let report: Value = serde_json::from_str(&first.stdout).unwrap();
     let status = |report: &Value, run: &str| {
@@ -246,7 +248,6 @@ fn imports_refuse_what_they_would_damage_and_repeat_exactly() {
     assert!(error.as_str().unwrap().contains("'a'"), "{error}");
     assert_eq!(project.hive(&["fsck"]).code, 0);
 
-    std::fs::remove_dir_all(sessions.join("a")).unwrap();
     let again = project.hive(&["import", "sessions", "--json"]).json();
     assert_eq!(status(&again, "untimed").0, "unchanged", "{again}");
 

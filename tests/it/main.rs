@@ -4,6 +4,7 @@ mod cli;
 mod concurrency;
 mod conformance;
 mod crash;
+mod formats;
 mod fsck;
 mod golden;
 mod history;
