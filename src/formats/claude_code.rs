@@ -65,6 +65,13 @@ fn text_of(value: Option<&Value>) -> Value {
     }
 }
 
+/// An event of `kind` whose `text` is `value` (the empty string when absent).
+fn with_text(kind: &str, value: Option<&Value>) -> Map<String, Value> {
+    let mut event = event(kind);
+    event.insert("text".into(), text_of(value));
+    event
+}
+
 fn custom(name: &str, data: Value) -> Map<String, Value> {
     let mut event = event("custom");
     event.insert("name".into(), name.into());
@@ -182,20 +189,14 @@ fn record_events(
     let content = message.and_then(|message| message.get("content"));
     let mut events = Vec::new();
     match (kind, content) {
-        ("user", Some(Value::String(text))) => {
-            let mut message = event("user_message");
-            message.insert("text".into(), text.clone().into());
-            events.push(message);
+        ("user", Some(text @ Value::String(_))) => {
+            events.push(with_text("user_message", Some(text)))
         }
         ("user", Some(Value::Array(blocks))) => {
             for block in blocks {
                 let block_type = block.get("type").and_then(Value::as_str).unwrap_or("");
                 match block_type {
-                    "text" => {
-                        let mut message = event("user_message");
-                        message.insert("text".into(), text_of(block.get("text")));
-                        events.push(message);
-                    }
+                    "text" => events.push(with_text("user_message", block.get("text"))),
                     "tool_result" => {
                         let mut result = event("tool_result");
                         let call = block.get("tool_use_id").and_then(Value::as_str);
@@ -235,8 +236,7 @@ fn record_events(
             for block in blocks {
                 match block.get("type").and_then(Value::as_str).unwrap_or("") {
                     "text" => {
-                        let mut answer = event("assistant_message");
-                        answer.insert("text".into(), text_of(block.get("text")));
+                        let mut answer = with_text("assistant_message", block.get("text"));
                         if let Some(Value::String(model)) = &model {
                             answer.insert("model".into(), model.clone().into());
                         }
@@ -245,11 +245,7 @@ fn record_events(
                         }
                         events.push(answer);
                     }
-                    "thinking" => {
-                        let mut thought = event("reasoning");
-                        thought.insert("text".into(), text_of(block.get("thinking")));
-                        events.push(thought);
-                    }
+                    "thinking" => events.push(with_text("reasoning", block.get("thinking"))),
                     "tool_use" => {
                         let mut call = event("tool_call");
                         let id = block.get("id").and_then(Value::as_str).unwrap_or("");

@@ -148,14 +148,23 @@ fn json_lines(bytes: &[u8]) -> Result<Vec<Value>, FormatError> {
     Ok(records)
 }
 
-/// The events of a source file, in order, unnumbered and not yet checked. Not for [`Format::Hive`], whose lines
-/// are events already.
+/// The events of a source file, in order, unnumbered and not yet checked (for [`Format::Hive`], its lines as they
+/// are).
 pub fn to_events(format: Format, bytes: &[u8]) -> Result<Vec<Map<String, Value>>, FormatError> {
+    let records = json_lines(bytes)?;
     match format {
-        Format::Hive => Err(FormatError::Export(
-            "hive event lines are events already".into(),
-        )),
-        Format::ClaudeCode => Ok(claude_code::to_events(json_lines(bytes)?)),
+        Format::Hive => records
+            .into_iter()
+            .enumerate()
+            .map(|(index, record)| match record {
+                Value::Object(event) => Ok(event),
+                _ => Err(FormatError::Mapping {
+                    event: index,
+                    message: "an event is a JSON object".into(),
+                }),
+            })
+            .collect(),
+        Format::ClaudeCode => Ok(claude_code::to_events(records)),
     }
 }
 

@@ -141,7 +141,8 @@ pub(super) fn walk_beyond(
             continue;
         }
         let from = format!("{} {}", raw.kind, id.short(12));
-        if let Err(detail) = children(&raw, &from, &mut stack) {
+        let mut push = |child, kind| stack.push((child, kind, from.clone()));
+        if let Err(detail) = children(&raw, &mut push) {
             walk.problems.push(error("corrupt-object", id, detail));
         }
         if raw.kind == ObjectKind::Commit {
@@ -151,12 +152,8 @@ pub(super) fn walk_beyond(
     Ok(walk)
 }
 
-fn children(
-    raw: &RawObject,
-    from: &str,
-    stack: &mut Vec<(ObjectId, ObjectKind, String)>,
-) -> Result<(), String> {
-    let mut push = |id: ObjectId, kind: ObjectKind| stack.push((id, kind, from.to_string()));
+/// Hands every object `raw` references to `push`, with the kind it must have, last first (the order a stack wants).
+fn children(raw: &RawObject, push: &mut dyn FnMut(ObjectId, ObjectKind)) -> Result<(), String> {
     match raw.kind {
         ObjectKind::Blob => {}
         ObjectKind::Commit => {
@@ -241,18 +238,29 @@ fn check_history(
             _ => return Ok(()),
         },
     };
-    if first != before || before + count != commit.run.events {
-        problems.push(error(
+    problems.extend(history_problem(id, before, first, count, commit.run.events));
+    Ok(())
+}
+
+/// The problem with a commit whose event list (`count` events from `first`) does not continue its parent's
+/// `before` events up to the `total` it claims, if there is one.
+fn history_problem(
+    id: ObjectId,
+    before: u64,
+    first: u64,
+    count: u64,
+    total: u64,
+) -> Option<Problem> {
+    (first != before || before + count != total).then(|| {
+        error(
             "bad-history",
             id,
             format!(
-                "commit adds events {first}..{} after {before} events but says the run has {}",
-                first + count,
-                commit.run.events
+                "commit adds events {first}..{} after {before} events but says the run has {total}",
+                first + count
             ),
-        ));
-    }
-    Ok(())
+        )
+    })
 }
 
 /// What `fsck` learns from one sound object: its kind, what it references, and what the history check needs.
@@ -296,13 +304,10 @@ fn inspect(kind: ObjectKind, body: &[u8]) -> Node {
             .map_err(|error| error.to_string()),
         _ => {
             let raw = RawObject::new(kind, body.to_vec());
-            let mut stack = Vec::new();
-            let listed = children(&raw, "", &mut stack);
-            node.children = stack
-                .into_iter()
-                .rev()
-                .map(|(id, kind, _)| (id, kind))
-                .collect();
+            let mut listed_children = Vec::new();
+            let listed = children(&raw, &mut |child, kind| listed_children.push((child, kind)));
+            listed_children.reverse();
+            node.children = listed_children.into();
             match kind {
                 ObjectKind::Commit => {
                     if let Ok(commit) = Commit::decode(&raw) {
@@ -461,16 +466,7 @@ impl Graph<'_> {
                 _ => return None,
             },
         };
-        (first != before || before + count != *total).then(|| {
-            error(
-                "bad-history",
-                id,
-                format!(
-                    "commit adds events {first}..{} after {before} events but says the run has {total}",
-                    first + count
-                ),
-            )
-        })
+        history_problem(id, before, first, count, *total)
     }
 }
 

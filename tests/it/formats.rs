@@ -1,12 +1,12 @@
 //! Agents' formats: Claude Code transcripts import as typed events and export back record for record, on a small
 //! transcript written here and on every Claude Code file of HIVE_TEST_DATA.
 
-use crate::util::Project;
+use crate::util::{Project, files_under};
 use hive::Repository;
 use hive::formats::Format;
 use hive::repo::{ImportOptions, ImportSession};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A small transcript in Claude Code's shape: a prompt, thinking, a tool call and its result, an answer, and
 /// record types hive has no kind for.
@@ -139,31 +139,16 @@ fn an_unrecognised_file_is_named_and_the_rest_import() {
     );
 }
 
-fn jsonl_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            jsonl_files(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "jsonl")
-            && path.metadata().unwrap().len() > 0
-        {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_real_claude_code_file_round_trips() {
-    let Some(data) = std::env::var_os("HIVE_TEST_DATA").map(PathBuf::from) else {
+    let Some(data) = crate::util::test_data() else {
         eprintln!("HIVE_TEST_DATA is not set: real Claude Code round trip skipped");
         return;
     };
-    let mut files = Vec::new();
-    jsonl_files(&data.join("claude-code"), &mut files);
+    let files: Vec<PathBuf> = files_under(&data.join("claude-code"), &["jsonl"])
+        .into_iter()
+        .filter(|path| path.metadata().unwrap().len() > 0)
+        .collect();
     assert!(files.len() >= 100, "{} files", files.len());
     let project = Project::new();
     let repo = Repository::open(&project.hive_dir()).unwrap();

@@ -154,7 +154,7 @@ fn bad_sessions_are_named_and_the_rest_import() {
 
 #[test]
 fn real_sessions_import_in_bulk() {
-    let Some(dir) = std::env::var_os("HIVE_TEST_DATA").map(std::path::PathBuf::from) else {
+    let Some(dir) = crate::util::test_data() else {
         eprintln!("HIVE_TEST_DATA is not set: real-session import skipped");
         return;
     };
@@ -162,17 +162,7 @@ fn real_sessions_import_in_bulk() {
     let project = Project::new();
     let sessions = project.path().join("sessions");
     let mut expected = Vec::new();
-    let mut stack = vec![dir.clone()];
-    while let Some(path) = stack.pop() {
-        if path.is_dir() {
-            for entry in std::fs::read_dir(&path).unwrap() {
-                stack.push(entry.unwrap().path());
-            }
-            continue;
-        }
-        if path.extension().is_none_or(|ext| ext != "jsonl") {
-            continue;
-        }
+    for path in crate::util::files_under(&dir, &["jsonl"]) {
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<String> = text
             .lines()

@@ -4,35 +4,7 @@
 use hive::Repository;
 use hive::repo::CommitOptions;
 use serde_json::{Map, Value, json};
-use std::path::{Path, PathBuf};
-
-fn data_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(std::env::var_os("HIVE_TEST_DATA")?);
-    assert!(
-        dir.is_dir(),
-        "HIVE_TEST_DATA={} is not a directory",
-        dir.display()
-    );
-    Some(dir)
-}
-
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            files(&path, out);
-        } else if matches!(
-            path.extension().and_then(|ext| ext.to_str()),
-            Some("json" | "jsonl" | "traj")
-        ) {
-            out.push(path);
-        }
-    }
-}
+use std::path::Path;
 
 /// The records of a file: JSON Lines records, the elements of a top-level array, or the one top-level value.
 fn records(path: &Path) -> Vec<Value> {
@@ -53,12 +25,11 @@ fn records(path: &Path) -> Vec<Value> {
 
 #[test]
 fn real_sessions_round_trip_through_the_repository() {
-    let Some(dir) = data_dir() else {
+    let Some(dir) = crate::util::test_data() else {
         eprintln!("HIVE_TEST_DATA is not set: real-session test skipped");
         return;
     };
-    let mut paths = Vec::new();
-    files(&dir, &mut paths);
+    let paths = crate::util::files_under(&dir, &["json", "jsonl", "traj"]);
     assert!(
         paths.len() > 100,
         "expected the trajectories collection, found {} files",

@@ -4,6 +4,39 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The folder of real agent sessions (HIVE_TEST_DATA, set by .ci/run to ../shared/trajectories), if given.
+pub fn test_data() -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var_os("HIVE_TEST_DATA")?);
+    assert!(
+        dir.is_dir(),
+        "HIVE_TEST_DATA={} is not a directory",
+        dir.display()
+    );
+    Some(dir)
+}
+
+/// Every file under `dir` whose extension is one of `extensions`, in sorted path order.
+pub fn files_under(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    let mut out = Vec::new();
+    for path in entries {
+        if path.is_dir() {
+            out.extend(files_under(&path, extensions));
+        } else if path
+            .extension()
+            .and_then(|ext| ext.to_str())
+            .is_some_and(|ext| extensions.contains(&ext))
+        {
+            out.push(path);
+        }
+    }
+    out
+}
+
 /// Path of the hive binary under test.
 pub fn hive_bin() -> &'static str {
     env!("CARGO_BIN_EXE_hive")
