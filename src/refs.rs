@@ -57,6 +57,29 @@ pub fn check_name(name: &str) -> Result<(), RefNameError> {
     Ok(())
 }
 
+/// One part of a run name made from any text (a file name, a session's id): characters a name cannot hold
+/// become `-`, a part that would start with `.` or `-` gets a leading `_`, and one ending in `.lock` a trailing
+/// `_`. The empty string stays empty.
+pub fn clean_component(text: &str) -> String {
+    let mut clean: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-+".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if clean.starts_with('.') || clean.starts_with('-') {
+        clean.insert(0, '_');
+    }
+    if clean.ends_with(".lock") {
+        clean.push('_');
+    }
+    clean
+}
+
 impl RefName {
     /// The reference of run `name`.
     pub fn run(name: &str) -> Result<RefName, RefNameError> {

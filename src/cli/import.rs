@@ -67,45 +67,77 @@ fn parse_format(text: &str) -> Result<FormatChoice, String> {
         })
 }
 
+/// The endings of session files, taken off to name their runs (longest first).
+const SUFFIXES: [&str; 4] = [".traj.json", ".jsonl", ".json", ".traj"];
+
 /// A run name from a file's path relative to what was named on the command line.
 fn run_name(relative: &Path) -> String {
     let text = relative.to_string_lossy().replace('\\', "/");
-    let text = text.strip_suffix(".jsonl").unwrap_or(&text);
+    let text = SUFFIXES
+        .iter()
+        .find_map(|suffix| text.strip_suffix(suffix))
+        .unwrap_or(&text);
     let parts: Vec<String> = text
         .split('/')
         .filter(|part| !part.is_empty())
-        .map(|part| {
-            let mut clean: String = part
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || "._-+".contains(c) {
-                        c
-                    } else {
-                        '-'
-                    }
-                })
-                .collect();
-            if clean.starts_with('.') || clean.starts_with('-') {
-                clean.insert(0, '_');
-            }
-            if clean.ends_with(".lock") {
-                clean.push('_');
-            }
-            clean
-        })
+        .map(hive::refs::clean_component)
         .collect();
     parts.join("/")
 }
 
-/// Finds the sessions under `dir`, whose runs are named under `prefix`. Empty files are counted in `empty` and
-/// skipped (agents leave empty transcripts behind). A folder beside a session file of the same name (Claude Code
-/// keeps a session's sub-agents in `<session>/subagents/`) is named `<name>.d`, since a run cannot be both a run
-/// and a folder of runs.
+/// What a folder search set aside.
+#[derive(Default)]
+struct Skipped {
+    /// Empty files.
+    empty: usize,
+    /// Files in none of the session formats (agents' metadata, summaries, manifests), with the reason.
+    other: Vec<(PathBuf, String)>,
+}
+
+/// Whether a file is empty or holds only whitespace.
+fn is_blank(path: &Path) -> bool {
+    match path.metadata() {
+        Ok(meta) if meta.len() == 0 => true,
+        Ok(meta) if meta.len() <= 4096 => {
+            std::fs::read(path).is_ok_and(|bytes| bytes.iter().all(u8::is_ascii_whitespace))
+        }
+        _ => false,
+    }
+}
+
+/// The format of a session file, read from as little of it as tells.
+fn detect(path: &Path) -> Result<Format, String> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(64 << 10);
+    let mut file = std::fs::File::open(path).map_err(|error| error.to_string())?;
+    (&mut file)
+        .take(64 << 10)
+        .read_to_end(&mut head)
+        .map_err(|error| error.to_string())?;
+    let started = hive::formats::detect_start(&head);
+    let detected = match started {
+        Some(result) => result,
+        None => {
+            file.read_to_end(&mut head)
+                .map_err(|error| error.to_string())?;
+            hive::formats::detect(&head)
+        }
+    };
+    detected.map_err(|error| error.to_string())
+}
+
+/// Finds the sessions under `dir`, whose runs are named under `prefix`: files ending in `.jsonl`, `.json` or
+/// `.traj` whose format is recognised. Empty files are skipped (agents leave empty transcripts behind), and so
+/// are files in no session format; both are counted. Each run is named after its file without the ending; files
+/// of one folder that would share a name keep their endings. A folder beside a session file of the same name
+/// (Claude Code keeps a session's sub-agents in `<session>/subagents/`) is named `<name>.d`, since a run cannot be
+/// both a run and a folder of runs.
 fn collect(
     dir: &Path,
     prefix: &Path,
+    format: Option<Format>,
     out: &mut Vec<ImportSession>,
-    empty: &mut usize,
+    skipped: &mut Skipped,
 ) -> Result<(), CliError> {
     let entries = std::fs::read_dir(dir).map_err(|error| {
         CliError::new(
@@ -119,6 +151,8 @@ fn collect(
         .map(|entry| entry.path())
         .collect();
     paths.sort();
+    // Session files and folders in name order, each with its name (and a file with its format).
+    let mut found_entries: Vec<(PathBuf, String, Option<Format>)> = Vec::new();
     for path in paths {
         let Some(name) = path
             .file_name()
@@ -127,24 +161,58 @@ fn collect(
             continue;
         };
         if path.is_dir() {
-            let beside = dir.join(format!("{name}.jsonl"));
-            let named = if beside.is_file() {
-                format!("{name}.d")
-            } else {
-                name
-            };
-            collect(&path, &prefix.join(named), out, empty)?;
-        } else if path.extension().is_some_and(|ext| ext == "jsonl") {
-            if path.metadata().is_ok_and(|meta| meta.len() == 0) {
-                *empty += 1;
-                continue;
-            }
-            out.push(ImportSession {
-                run: run_name(&prefix.join(&name)),
-                path,
-                format: None,
-            });
+            found_entries.push((path, name, None));
+            continue;
         }
+        if !SUFFIXES.iter().any(|suffix| name.ends_with(suffix)) {
+            continue;
+        }
+        if is_blank(&path) {
+            skipped.empty += 1;
+            continue;
+        }
+        let found = match format {
+            Some(format) => format,
+            None => match detect(&path) {
+                Ok(found) => found,
+                Err(reason) => {
+                    skipped.other.push((path, reason));
+                    continue;
+                }
+            },
+        };
+        found_entries.push((path, name, Some(found)));
+    }
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (_, name, found) in &found_entries {
+        if found.is_some() {
+            *counts.entry(run_name(Path::new(name))).or_default() += 1;
+        }
+    }
+    for (path, name, found) in found_entries {
+        let Some(found) = found else {
+            // Beside a session of the same name: the folder's runs go under `<name>.d`.
+            let beside = counts.contains_key(&run_name(Path::new(&name)));
+            let named = if beside { format!("{name}.d") } else { name };
+            collect(&path, &prefix.join(named), format, out, skipped)?;
+            continue;
+        };
+        let short = run_name(Path::new(&name));
+        let part = if counts[&short] > 1 {
+            hive::refs::clean_component(&name)
+        } else {
+            short
+        };
+        let folder = run_name(prefix);
+        out.push(ImportSession {
+            run: if folder.is_empty() {
+                part
+            } else {
+                format!("{folder}/{part}")
+            },
+            path,
+            format: Some(found),
+        });
     }
     Ok(())
 }
@@ -152,11 +220,17 @@ fn collect(
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let repo = context.repo()?;
     let mut sessions = Vec::new();
-    let mut empty = 0;
+    let mut skipped = Skipped::default();
     for path in &args.paths {
         let full = context.cwd.join(path);
         if full.is_dir() {
-            collect(&full, Path::new(""), &mut sessions, &mut empty)?;
+            collect(
+                &full,
+                Path::new(""),
+                args.format.0,
+                &mut sessions,
+                &mut skipped,
+            )?;
         } else if full.is_file() {
             let name = full.file_name().map(PathBuf::from).unwrap_or_default();
             sessions.push(ImportSession {
@@ -171,9 +245,6 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
                 "give files or folders of sessions (hive event JSON Lines)",
             ));
         }
-    }
-    for session in &mut sessions {
-        session.format = args.format.0;
     }
     if let Some(run) = args.run {
         if sessions.len() != 1 {
@@ -284,7 +355,12 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
                 "appended": appended,
                 "unchanged": unchanged,
                 "failed": failed,
-                "empty_skipped": empty,
+                "empty_skipped": skipped.empty,
+                "not_sessions": skipped
+                    .other
+                    .iter()
+                    .map(|(path, reason)| json!({"path": path.display().to_string(), "reason": reason}))
+                    .collect::<Vec<_>>(),
                 "events": report.events,
                 "bytes_in": report.bytes_in,
                 "bytes_stored": report.bytes_stored,
@@ -313,10 +389,34 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             human_bytes(report.bytes_in),
             human_bytes(report.bytes_stored),
         ))?;
-        if empty > 0 {
+        if skipped.empty > 0 {
             out.line(format!(
-                "skipped {empty} empty file{}",
-                if empty == 1 { "" } else { "s" }
+                "skipped {} empty file{}",
+                skipped.empty,
+                if skipped.empty == 1 { "" } else { "s" }
+            ))?;
+        }
+        for (path, reason) in skipped.other.iter().take(3) {
+            note(format!("skipped {}: {reason}", path.display()));
+        }
+        if !skipped.other.is_empty() {
+            let shown: Vec<String> = skipped
+                .other
+                .iter()
+                .take(3)
+                .map(|(path, _)| path.display().to_string())
+                .collect();
+            let more = skipped.other.len().saturating_sub(shown.len());
+            out.line(format!(
+                "skipped {} file{} in no session format: {}{}",
+                skipped.other.len(),
+                if skipped.other.len() == 1 { "" } else { "s" },
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             ))?;
         }
     }

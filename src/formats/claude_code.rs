@@ -16,9 +16,12 @@
 //! Every event has the record's `timestamp` as `ts` when it has one, and `attrs.uuid` (plus `attrs.sidechain` and
 //! `attrs.agent_id` for sub-agent records).
 
-use super::{Format, source_part, source_record};
+use super::Format;
+use super::build::{
+    Assembler, Container, custom, event, text_of, timestamp, usage as counts, with_text,
+};
 use serde_json::{Map, Value, json};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 const RECORD_TYPES: [&str; 9] = [
     "user",
@@ -41,97 +44,57 @@ const IDENTIFYING_FIELDS: [&str; 6] = [
     "parentUuid",
 ];
 
+/// Record types no other format has.
+const OWN_TYPES: [&str; 3] = ["file-history-snapshot", "queue-operation", "last-prompt"];
+
 /// Whether a first record looks like Claude Code's.
 pub(super) fn looks_like(record: &Map<String, Value>) -> bool {
-    record
-        .get("type")
-        .and_then(Value::as_str)
-        .is_some_and(|kind| RECORD_TYPES.contains(&kind))
-        && IDENTIFYING_FIELDS
-            .iter()
-            .any(|field| record.contains_key(*field))
-}
-
-fn event(kind: &str) -> Map<String, Value> {
-    let mut event = Map::new();
-    event.insert("kind".into(), kind.into());
-    event
-}
-
-fn text_of(value: Option<&Value>) -> Value {
-    match value {
-        Some(Value::Null) | None => Value::String(String::new()),
-        Some(other) => other.clone(),
-    }
-}
-
-/// An event of `kind` whose `text` is `value` (the empty string when absent).
-fn with_text(kind: &str, value: Option<&Value>) -> Map<String, Value> {
-    let mut event = event(kind);
-    event.insert("text".into(), text_of(value));
-    event
-}
-
-fn custom(name: &str, data: Value) -> Map<String, Value> {
-    let mut event = event("custom");
-    event.insert("name".into(), name.into());
-    if !data.is_null() {
-        event.insert("data".into(), data);
-    }
-    event
+    let kind = record.get("type").and_then(Value::as_str).unwrap_or("");
+    OWN_TYPES.contains(&kind)
+        || (RECORD_TYPES.contains(&kind)
+            && IDENTIFYING_FIELDS
+                .iter()
+                .any(|field| record.contains_key(*field)))
 }
 
 /// Maps Claude Code's usage to hive's token counts.
 fn usage(value: &Value) -> Option<Value> {
-    let usage = value.as_object()?;
-    let count = |name: &str| usage.get(name).and_then(Value::as_u64).unwrap_or(0);
-    Some(json!({
-        "input_tokens": count("input_tokens"),
-        "output_tokens": count("output_tokens"),
-        "cache_read_tokens": count("cache_read_input_tokens"),
-        "cache_write_tokens": count("cache_creation_input_tokens"),
-    }))
+    counts(
+        value,
+        "input_tokens",
+        "output_tokens",
+        "cache_read_input_tokens",
+        "cache_creation_input_tokens",
+    )
 }
 
 /// Converts a transcript's records, in order.
-pub(super) fn to_events(records: Vec<Value>) -> Vec<Map<String, Value>> {
-    let mut out: Vec<Map<String, Value>> = Vec::with_capacity(records.len() * 2);
+pub(super) fn to_events(records: &[Value], container: Container) -> Vec<Map<String, Value>> {
+    let mut session = Assembler::new(Format::ClaudeCode, container);
     let empty = Map::new();
     // The session's id and folder, from the first record that names them (a transcript may open with a summary).
     let named = |field: &str| {
         records
             .iter()
             .find_map(|record| record.get(field).and_then(Value::as_str))
-            .map(str::to_string)
     };
     let (session_id, cwd) = (named("sessionId"), named("cwd"));
-    // Where each tool call is, to point its result at it; which message ids have had their usage counted.
-    let mut calls: HashMap<String, usize> = HashMap::new();
+    // Which message ids have had their usage counted.
     let mut counted: HashSet<String> = HashSet::new();
-    for (index, value) in records.iter().enumerate() {
+    for value in records {
         let record = value.as_object().unwrap_or(&empty);
         let mut events = Vec::new();
-        if index == 0 {
-            let mut start = event("session_start");
-            start.insert("agent".into(), "claude-code".into());
-            for (field, text) in [("session_id", &session_id), ("cwd", &cwd)] {
-                if let Some(text) = text {
-                    start.insert(field.into(), text.clone().into());
-                }
-            }
-            events.push(start);
+        if session.is_empty() {
+            events.push(super::build::session_start(
+                "claude-code",
+                session_id,
+                None,
+                cwd,
+            ));
         }
         if value.is_object() {
             events.extend(record_events(record, &mut counted));
-        } else {
-            // Not a record at all (a stray line of text): kept as it is.
-            events.push(custom("record", Value::Null));
         }
-        let ts = record
-            .get("timestamp")
-            .and_then(Value::as_str)
-            .filter(|text| crate::time::Timestamp::parse(text).is_ok())
-            .map(str::to_string);
         let mut attrs = Map::new();
         if let Some(Value::String(uuid)) = record.get("uuid") {
             attrs.insert("uuid".into(), uuid.clone().into());
@@ -142,41 +105,14 @@ pub(super) fn to_events(records: Vec<Value>) -> Vec<Map<String, Value>> {
         if let Some(Value::String(agent)) = record.get("agentId") {
             attrs.insert("agent_id".into(), agent.clone().into());
         }
-        let mut source = Some(source_record(Format::ClaudeCode, value));
-        for (part, mut event) in events.into_iter().enumerate() {
-            let seq = out.len();
-            if let Some(ts) = &ts {
-                event.insert("ts".into(), ts.clone().into());
-            }
-            if !attrs.is_empty() {
-                event.insert("attrs".into(), Value::Object(attrs.clone()));
-            }
-            match event.get("kind").and_then(Value::as_str) {
-                Some("tool_call") => {
-                    if let Some(Value::String(id)) = event.get("call_id") {
-                        calls.insert(id.clone(), seq);
-                    }
-                }
-                Some("tool_result") => {
-                    if let Some(call) = event
-                        .get("call_id")
-                        .and_then(Value::as_str)
-                        .and_then(|id| calls.get(id))
-                    {
-                        event.insert("parent".into(), (*call as u64).into());
-                    }
-                }
-                _ => {}
-            }
-            let tie = match source.take() {
-                Some(record) => record,
-                None => source_part(Format::ClaudeCode, part),
-            };
-            event.insert(super::SOURCE_FIELD.into(), tie);
-            out.push(event);
+        let ts = timestamp(record.get("timestamp"));
+        // A stray line that is not a record at all is kept as it is, in an event of its own.
+        if !value.is_object() {
+            events.push(custom("record", Value::Null));
         }
+        session.record(value, None, events, ts.as_deref(), &attrs);
     }
-    out
+    session.finish()
 }
 
 /// The typed events of one record (at least one).

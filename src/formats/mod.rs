@@ -11,10 +11,18 @@
 //! Converting is deterministic and works record by record, so the events of a file that has grown since its
 //! last import begin with the events of what it held then: importing again appends only the new ones.
 
+mod build;
+mod chat;
 mod claude_code;
+mod codex;
+mod mini_swe_agent;
+mod openhands;
+mod swe_agent;
+mod tau_bench;
 
-use serde_json::{Map, Value, json};
-use std::path::Path;
+use build::Container;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// The field of an event that ties it to its source record.
 pub const SOURCE_FIELD: &str = "source";
@@ -26,23 +34,67 @@ pub enum Format {
     Hive,
     /// Claude Code transcripts (`~/.claude/projects/<project>/<session>.jsonl`).
     ClaudeCode,
+    /// OpenAI Codex CLI rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`).
+    Codex,
+    /// SWE-agent trajectories (`*.traj`).
+    SweAgent,
+    /// mini-swe-agent trajectories (`*.traj.json`).
+    MiniSweAgent,
+    /// OpenHands event lists, and evaluation outputs holding one session per line.
+    OpenHands,
+    /// tau-bench results: many sessions in one file.
+    TauBench,
+    /// OpenAI chat messages: one message per line, or one conversation (`{"messages": [...]}`) per line.
+    OpenAiChat,
 }
 
 impl Format {
     /// Every format, in the order detection tries them.
-    pub const ALL: [Format; 2] = [Format::Hive, Format::ClaudeCode];
+    pub const ALL: [Format; 8] = [
+        Format::Hive,
+        Format::ClaudeCode,
+        Format::Codex,
+        Format::OpenHands,
+        Format::SweAgent,
+        Format::MiniSweAgent,
+        Format::TauBench,
+        Format::OpenAiChat,
+    ];
 
     /// The name used on the command line and in `source.format`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Hive => "hive",
             Format::ClaudeCode => "claude-code",
+            Format::Codex => "codex",
+            Format::SweAgent => "swe-agent",
+            Format::MiniSweAgent => "mini-swe-agent",
+            Format::OpenHands => "openhands",
+            Format::TauBench => "tau-bench",
+            Format::OpenAiChat => "openai-chat",
         }
     }
 
     /// The format named `name`.
     pub fn from_name(name: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|format| format.name() == name)
+    }
+
+    /// Whether a record (a line, an element of a list, or a whole file) looks like this format's.
+    fn matches(self, record: &Map<String, Value>) -> bool {
+        match self {
+            Format::Hive => record
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|kind| crate::event::EventKind::from_name(kind).is_some()),
+            Format::ClaudeCode => claude_code::looks_like(record),
+            Format::Codex => codex::looks_like(record),
+            Format::OpenHands => openhands::looks_like(record),
+            Format::SweAgent => swe_agent::looks_like(record),
+            Format::MiniSweAgent => mini_swe_agent::looks_like(record),
+            Format::TauBench => tau_bench::looks_like(record),
+            Format::OpenAiChat => chat::looks_like(record),
+        }
     }
 }
 
@@ -79,43 +131,104 @@ pub enum FormatError {
     Export(String),
 }
 
-/// Recognises the format of a file from its name and first bytes (a few KiB are enough).
-pub fn detect(path: &Path, head: &[u8]) -> Result<Format, FormatError> {
-    let first = head
-        .split(|&byte| byte == b'\n')
-        .map(|line| line.trim_ascii())
-        .find(|line| !line.is_empty())
-        .ok_or_else(|| FormatError::Unrecognised("the file is empty".into()))?;
-    let value: Value = match serde_json::from_slice(first) {
-        Ok(value) => value,
-        Err(error) if error.is_eof() => {
-            return Err(FormatError::Unrecognised(
-                "its first line is longer than what was read, or not complete JSON".into(),
-            ));
+/// A file's JSON: one value per line, or one document (pretty-printed JSON, a `.traj` file).
+#[derive(Debug)]
+pub enum Layout {
+    /// JSON Lines: each non-blank line one value (a file holding one compact value is one line).
+    Lines(Vec<Value>),
+    /// One JSON document spread over lines.
+    Document(Value),
+}
+
+impl Layout {
+    /// Reads `bytes`: JSON Lines when the first non-blank line is a whole JSON value, else one document.
+    pub fn read(bytes: &[u8]) -> Result<Layout, FormatError> {
+        let first = bytes
+            .split(|&byte| byte == b'\n')
+            .map(|line| line.trim_ascii())
+            .find(|line| !line.is_empty());
+        let Some(first) = first else {
+            return Ok(Layout::Lines(Vec::new()));
+        };
+        if serde_json::from_slice::<serde::de::IgnoredAny>(first).is_ok() {
+            let mut lines = json_lines(bytes)?;
+            // A JSON list written on one line is a document, as it would be pretty-printed.
+            if lines.len() == 1 && lines[0].is_array() {
+                return Ok(Layout::Document(lines.remove(0)));
+            }
+            return Ok(Layout::Lines(lines));
         }
-        Err(error) => {
-            let what = if path.extension().is_some_and(|ext| ext == "jsonl") {
-                "its first line is not JSON"
-            } else {
-                "it does not start with a JSON record"
-            };
-            return Err(FormatError::Unrecognised(format!("{what} ({error})")));
+        match serde_json::from_slice(bytes) {
+            Ok(document) => Ok(Layout::Document(document)),
+            Err(_) if std::str::from_utf8(bytes).is_err() => Err(FormatError::BadRecord {
+                line: 1,
+                message: "not UTF-8 text".into(),
+            }),
+            Err(error) => Err(FormatError::BadRecord {
+                line: error.line(),
+                message: format!(
+                    "neither JSON Lines (its first line is not a JSON value) nor one JSON document ({error})"
+                ),
+            }),
         }
-    };
-    let Value::Object(record) = &value else {
+    }
+
+    /// The values as the file holds them: each line's, or the one document.
+    pub fn into_values(self) -> Vec<Value> {
+        match self {
+            Layout::Lines(values) => values,
+            Layout::Document(document) => vec![document],
+        }
+    }
+
+    /// The value that decides the format: the first line, the document, or the document's first element.
+    fn first_record(&self) -> Option<&Value> {
+        let value = match self {
+            Layout::Lines(values) => values.first()?,
+            Layout::Document(document) => document,
+        };
+        match value {
+            Value::Array(items) => items.first(),
+            other => Some(other),
+        }
+    }
+}
+
+/// Recognises the format of a file from its contents.
+pub fn detect(bytes: &[u8]) -> Result<Format, FormatError> {
+    let layout = Layout::read(bytes).map_err(|error| {
+        FormatError::Unrecognised(format!("it is not JSON or JSON Lines ({error})"))
+    })?;
+    detect_layout(&layout)
+}
+
+/// Recognises the format of a file from its first bytes when its first line is a whole JSON value and ends
+/// within them; `None` when the whole file is needed ([`detect`]).
+pub fn detect_start(head: &[u8]) -> Option<Result<Format, FormatError>> {
+    let mut lines = head.split(|&byte| byte == b'\n');
+    let line = lines.find(|line| !line.trim_ascii().is_empty())?;
+    // The line must end before the head does.
+    lines.next()?;
+    let value: Value = serde_json::from_slice(line).ok()?;
+    Some(detect_layout(&Layout::Lines(vec![value])))
+}
+
+fn detect_layout(layout: &Layout) -> Result<Format, FormatError> {
+    let Some(first) = layout.first_record() else {
         return Err(FormatError::Unrecognised(
-            "its first line is JSON but not an object".into(),
+            "it holds no records (an empty file or an empty list)".into(),
         ));
     };
-    if record
-        .get("kind")
-        .and_then(Value::as_str)
-        .is_some_and(|kind| crate::event::EventKind::from_name(kind).is_some())
+    let Value::Object(record) = first else {
+        return Err(FormatError::Unrecognised(
+            "its first record is JSON but not an object".into(),
+        ));
+    };
+    if let Some(format) = Format::ALL
+        .into_iter()
+        .find(|format| format.matches(record))
     {
-        return Ok(Format::Hive);
-    }
-    if claude_code::looks_like(record) {
-        return Ok(Format::ClaudeCode);
+        return Ok(format);
     }
     let keys: Vec<&str> = record.keys().map(String::as_str).take(8).collect();
     Err(FormatError::Unrecognised(format!(
@@ -148,34 +261,161 @@ fn json_lines(bytes: &[u8]) -> Result<Vec<Value>, FormatError> {
     Ok(records)
 }
 
-/// The events of a source file, in order, unnumbered and not yet checked (for [`Format::Hive`], its lines as they
-/// are).
-pub fn to_events(format: Format, bytes: &[u8]) -> Result<Vec<Map<String, Value>>, FormatError> {
-    let records = json_lines(bytes)?;
-    match format {
-        Format::Hive => records
-            .into_iter()
-            .enumerate()
-            .map(|(index, record)| match record {
-                Value::Object(event) => Ok(event),
-                _ => Err(FormatError::Mapping {
-                    event: index,
-                    message: "an event is a JSON object".into(),
-                }),
-            })
-            .collect(),
-        Format::ClaudeCode => Ok(claude_code::to_events(records)),
+/// What the files around a session say about it.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// Instances resolved or not, by instance id (mini-swe-agent's `results_summary.json`).
+    pub resolved: Option<std::sync::Arc<HashMap<String, bool>>>,
+}
+
+impl Context {
+    /// Reads a `results_summary.json` (`{"instances": [{"instance_id", "resolved"}, ...]}`); `None` when it is
+    /// not one.
+    pub fn results_summary(bytes: &[u8]) -> Option<HashMap<String, bool>> {
+        let summary: Value = serde_json::from_slice(bytes).ok()?;
+        let instances = summary.get("instances")?.as_array()?;
+        Some(
+            instances
+                .iter()
+                .filter_map(|instance| {
+                    Some((
+                        instance.get("instance_id")?.as_str()?.to_string(),
+                        instance.get("resolved")?.as_bool()?,
+                    ))
+                })
+                .collect(),
+        )
     }
 }
 
-/// The `source` of the first event of a record.
-fn source_record(format: Format, record: &Value) -> Value {
-    json!({"format": format.name(), "record": record})
+/// One session of a source file: its events, in order, unnumbered and not yet checked.
+#[derive(Debug)]
+pub struct SourceSession {
+    /// For a file holding many sessions, the session's name among them (its run is `<file's run>/<key>`); `None`
+    /// for a file that is one session.
+    pub key: Option<String>,
+    /// The events.
+    pub events: Vec<Map<String, Value>>,
 }
 
-/// The `source` of a further event of the same record.
-fn source_part(format: Format, part: usize) -> Value {
-    json!({"format": format.name(), "part": part})
+impl SourceSession {
+    fn whole(events: Vec<Map<String, Value>>) -> Vec<SourceSession> {
+        vec![SourceSession { key: None, events }]
+    }
+}
+
+/// Gives each of many sessions its key: `name(index, session)` when it has one and it is not taken, else its
+/// position in the file.
+fn keyed(sessions: Vec<Vec<Map<String, Value>>>, names: Vec<Option<String>>) -> Vec<SourceSession> {
+    let mut taken = std::collections::HashSet::new();
+    sessions
+        .into_iter()
+        .zip(names)
+        .enumerate()
+        .map(|(index, (events, name))| {
+            let key = name
+                .map(|name| crate::refs::clean_component(&name))
+                .filter(|name| !name.is_empty() && taken.insert(name.clone()))
+                .unwrap_or_else(|| {
+                    let key = index.to_string();
+                    taken.insert(key.clone());
+                    key
+                });
+            SourceSession {
+                key: Some(key),
+                events,
+            }
+        })
+        .collect()
+}
+
+/// The sessions of a source file in `format` (for [`Format::Hive`], one session of its lines as they are).
+pub fn read(
+    format: Format,
+    bytes: &[u8],
+    context: &Context,
+) -> Result<Vec<SourceSession>, FormatError> {
+    let layout = Layout::read(bytes)?;
+    let sessions = match format {
+        Format::Hive => SourceSession::whole(
+            layout
+                .into_values()
+                .into_iter()
+                .enumerate()
+                .map(|(index, record)| match record {
+                    Value::Object(event) => Ok(event),
+                    _ => Err(FormatError::Mapping {
+                        event: index,
+                        message: "an event is a JSON object".into(),
+                    }),
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        Format::ClaudeCode => {
+            let (container, records) = records_of(layout);
+            SourceSession::whole(claude_code::to_events(&records, container))
+        }
+        Format::Codex => {
+            let (container, records) = records_of(layout);
+            SourceSession::whole(codex::to_events(&records, container))
+        }
+        Format::OpenHands => openhands::sessions(layout),
+        Format::SweAgent => one_object(layout, format, swe_agent::to_events)?,
+        Format::MiniSweAgent => one_object(layout, format, |session| {
+            mini_swe_agent::to_events(session, context)
+        })?,
+        Format::TauBench => {
+            let sessions: Vec<&Map<String, Value>> = match &layout {
+                Layout::Document(Value::Array(items)) => {
+                    items.iter().filter_map(Value::as_object).collect()
+                }
+                Layout::Document(Value::Object(session)) => vec![session],
+                Layout::Lines(values) => values.iter().filter_map(Value::as_object).collect(),
+                Layout::Document(_) => Vec::new(),
+            };
+            let names = sessions
+                .iter()
+                .map(|session| tau_bench::key(session))
+                .collect();
+            keyed(
+                sessions.into_iter().map(tau_bench::to_events).collect(),
+                names,
+            )
+        }
+        Format::OpenAiChat => chat::sessions(layout),
+    };
+    if sessions.is_empty() {
+        return Err(FormatError::Mapping {
+            event: 0,
+            message: format!("the file holds no {format} session"),
+        });
+    }
+    Ok(sessions)
+}
+
+/// A session of records: one per line, or the elements of one JSON list, or one record that is the whole file.
+fn records_of(layout: Layout) -> (Container, Vec<Value>) {
+    match layout {
+        Layout::Lines(records) => (Container::Lines, records),
+        Layout::Document(Value::Array(records)) => (Container::Array, records),
+        Layout::Document(record) => (Container::Lines, vec![record]),
+    }
+}
+
+/// A file that is one session object.
+fn one_object(
+    layout: Layout,
+    format: Format,
+    convert: impl Fn(&Map<String, Value>) -> Vec<Map<String, Value>>,
+) -> Result<Vec<SourceSession>, FormatError> {
+    let mut values = layout.into_values();
+    match (values.len(), values.pop()) {
+        (1, Some(Value::Object(session))) => Ok(SourceSession::whole(convert(&session))),
+        _ => Err(FormatError::BadRecord {
+            line: 1,
+            message: format!("a {format} file is one JSON object"),
+        }),
+    }
 }
 
 /// The format a run's events came from: the `source.format` of its first event that has one.
@@ -191,17 +431,19 @@ pub fn source_format<'a>(
     })
 }
 
-/// The source records of a run's events (resolved: payloads in place), in order: each event that carries a record
-/// gives it back; further parts of a record give nothing.
+/// A run's session in its source format (events resolved: payloads in place), as the values its file holds:
+/// one per line for formats of JSON Lines, or one JSON document. Each event that carries a record gives it back;
+/// further parts of a record give nothing.
 pub fn export(
     format: Format,
     events: impl IntoIterator<Item = Map<String, Value>>,
 ) -> Result<Vec<Value>, FormatError> {
-    let mut records = Vec::new();
+    let mut container = Container::Lines;
+    let mut records: Vec<(Option<String>, Value)> = Vec::new();
     for (seq, mut event) in events.into_iter().enumerate() {
         if format == Format::Hive {
             event.remove("seq");
-            records.push(Value::Object(event));
+            records.push((None, Value::Object(event)));
             continue;
         }
         let Some(Value::Object(mut source)) = event.remove(SOURCE_FIELD) else {
@@ -218,11 +460,63 @@ pub fn export(
                 )));
             }
         }
+        if seq == 0
+            && let Some(name) = source.get("container").and_then(Value::as_str)
+        {
+            container = Container::from_name(name).ok_or_else(|| {
+                FormatError::Export(format!("event 0 names an unknown layout '{name}'"))
+            })?;
+        }
         if let Some(record) = source.remove("record") {
-            records.push(record);
+            let field = source.get("in").and_then(Value::as_str).map(str::to_string);
+            records.push((field, record));
         }
     }
-    Ok(records)
+    let nested =
+        |records: &[(Option<String>, Value)]| records.iter().position(|(field, _)| field.is_some());
+    match container {
+        Container::Lines | Container::Array => {
+            if let Some(at) = nested(&records) {
+                return Err(FormatError::Export(format!(
+                    "record {at} is an item of a session object, but the session is a list of records"
+                )));
+            }
+            let records = records.into_iter().map(|(_, record)| record);
+            Ok(if container == Container::Lines {
+                records.collect()
+            } else {
+                vec![Value::Array(records.collect())]
+            })
+        }
+        Container::Object => {
+            let mut records = records.into_iter();
+            let Some((None, Value::Object(mut session))) = records.next() else {
+                return Err(FormatError::Export(
+                    "the session's first record is not the session object".into(),
+                ));
+            };
+            for (index, (field, record)) in records.enumerate() {
+                let field = field.ok_or_else(|| {
+                    FormatError::Export(format!(
+                        "record {} is not an item of the session object",
+                        index + 1
+                    ))
+                })?;
+                match session
+                    .entry(field.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()))
+                {
+                    Value::Array(items) => items.push(record),
+                    _ => {
+                        return Err(FormatError::Export(format!(
+                            "the session object's '{field}' is not a list"
+                        )));
+                    }
+                }
+            }
+            Ok(vec![Value::Object(session)])
+        }
+    }
 }
 
 #[cfg(test)]
@@ -231,24 +525,104 @@ mod tests {
 
     #[test]
     fn detects_formats_by_their_first_record() {
-        let path = Path::new("a.jsonl");
         assert_eq!(
-            detect(path, b"\n{\"kind\":\"user_message\",\"text\":\"hi\"}\n"),
+            detect(b"\n{\"kind\":\"user_message\",\"text\":\"hi\"}\n"),
             Ok(Format::Hive)
         );
-        assert_eq!(
-            detect(
-                path,
-                br#"{"type":"user","sessionId":"s","uuid":"u","message":{"role":"user","content":"hi"}}"#
+        let cases: [(&str, Format); 9] = [
+            (
+                r#"{"type":"user","sessionId":"s","uuid":"u","message":{"role":"user","content":"hi"}}"#,
+                Format::ClaudeCode,
             ),
-            Ok(Format::ClaudeCode)
-        );
-        for bad in [&b""[..], b"not json", b"[1,2]", br#"{"x":1}"#] {
+            (
+                r#"{"type":"session_meta","payload":{"id":"x"}}"#,
+                Format::Codex,
+            ),
+            (
+                r#"{"trajectory":[],"history":[],"info":{}}"#,
+                Format::SweAgent,
+            ),
+            (
+                "{\n \"info\": {\"exit_status\": \"Submitted\"},\n \"messages\": [{\"role\": \"system\", \"content\": \"x\"}]\n}",
+                Format::MiniSweAgent,
+            ),
+            (
+                r#"[{"id":0,"source":"user","action":"message","args":{"content":"hi"}}]"#,
+                Format::OpenHands,
+            ),
+            (
+                r#"{"instance_id":"a","history":[],"metadata":{}}"#,
+                Format::OpenHands,
+            ),
+            (
+                "[\n{\"task_id\": 0, \"reward\": 1.0, \"traj\": []}\n]",
+                Format::TauBench,
+            ),
+            (r#"{"role":"user","content":"hi"}"#, Format::OpenAiChat),
+            (
+                r#"{"messages":[{"role":"user","content":"hi"}]}"#,
+                Format::OpenAiChat,
+            ),
+        ];
+        for (text, format) in cases {
+            assert_eq!(detect(text.as_bytes()), Ok(format), "{text}");
+        }
+        for bad in [&b""[..], b"not json", b"[1,2]", br#"{"x":1}"#, b"[]"] {
             assert!(
-                matches!(detect(path, bad), Err(FormatError::Unrecognised(_))),
+                matches!(detect(bad), Err(FormatError::Unrecognised(_))),
                 "{:?}",
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    #[test]
+    fn a_started_line_is_enough_and_a_cut_one_is_not() {
+        let line = br#"{"type":"session_meta","payload":{"id":"x"}}"#;
+        let mut head = line.to_vec();
+        head.push(b'\n');
+        assert_eq!(detect_start(&head), Some(Ok(Format::Codex)));
+        assert_eq!(detect_start(&line[..20]), None);
+        assert_eq!(detect_start(b"{\n \"info\": 1"), None);
+    }
+
+    #[test]
+    fn a_session_object_exports_back_with_its_lists() {
+        let session = serde_json::json!({
+            "task_id": 3, "trial": 0, "reward": 1.0, "info": {},
+            "traj": [
+                {"role": "user", "content": "hi"},
+                {"role": "assistant", "content": null, "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "find", "arguments": "{\"q\": 1}"}}
+                ]},
+                {"role": "tool", "tool_call_id": "c1", "name": "find", "content": "found"}
+            ]
+        });
+        let bytes = serde_json::to_vec(&vec![session.clone()]).unwrap();
+        let sessions = read(Format::TauBench, &bytes, &Context::default()).unwrap();
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(sessions[0].key.as_deref(), Some("task-3-trial-0"));
+        let events = &sessions[0].events;
+        let kinds: Vec<&str> = events
+            .iter()
+            .map(|event| event["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "session_start",
+                "user_message",
+                "tool_call",
+                "tool_result",
+                "session_end"
+            ]
+        );
+        assert_eq!(events[2]["input"], serde_json::json!({"q": 1}));
+        assert_eq!(events[3]["parent"], 2);
+        assert_eq!(events[4]["status"], "success");
+        assert_eq!(
+            export(Format::TauBench, events.clone()).unwrap(),
+            vec![session]
+        );
     }
 }

@@ -122,6 +122,35 @@ pub struct ImportProgress {
     pub bytes_total: u64,
 }
 
+/// A file's sessions, each with its run and what preparing it gave; or why the file could not be read.
+type PreparedFile = Result<Vec<(String, Result<Prepared, RepoError>)>, RepoError>;
+
+/// Which instances a results summary says were resolved.
+type Resolved = std::sync::Arc<std::collections::HashMap<String, bool>>;
+
+/// The `results_summary.json` files found so far, by folder, so that each is read once per import.
+#[derive(Default)]
+struct ContextCache {
+    summaries: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<Resolved>>>,
+}
+
+impl ContextCache {
+    /// What the files around `path` say: the results summary in its folder or up to three folders above.
+    fn for_file(&self, path: &std::path::Path) -> formats::Context {
+        let resolved = path.ancestors().skip(1).take(4).find_map(|dir| {
+            let mut summaries = self.summaries.lock().expect("summary cache");
+            summaries
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| {
+                    let bytes = std::fs::read(dir.join("results_summary.json")).ok()?;
+                    formats::Context::results_summary(&bytes).map(std::sync::Arc::new)
+                })
+                .clone()
+        });
+        formats::Context { resolved }
+    }
+}
+
 /// A session ready to be written: its new objects and the reference update that publishes them.
 struct Prepared {
     objects: Vec<HashedObject>,
@@ -152,10 +181,21 @@ impl Repository {
             .collect();
         let bytes_total: u64 = sizes.iter().sum();
         let stored_before = self.stored_bytes()?;
-        let mut results: Vec<Option<Result<ImportOutcome, RepoError>>> =
-            sessions.iter().map(|_| None).collect();
+        // Per file: its sessions' reports, once known.
+        let mut results: Vec<Option<Vec<SessionReport>>> = sessions.iter().map(|_| None).collect();
+        let failed = |index: usize, error: RepoError| {
+            Some(vec![SessionReport {
+                path: sessions[index].path.clone(),
+                run: sessions[index].run.clone(),
+                bytes: sizes[index],
+                result: Err(error),
+            }])
+        };
         let mut events_total = 0u64;
-        let mut updates: Vec<(usize, RefUpdate)> = Vec::new();
+        // Each update with the file and the session in it that it publishes.
+        let mut updates: Vec<((usize, usize), RefUpdate)> = Vec::new();
+        let mut produced: HashSet<String> = HashSet::new();
+        let contexts = ContextCache::default();
         let done_sessions = AtomicU64::new(0);
         let done_bytes = AtomicU64::new(0);
 
@@ -164,7 +204,7 @@ impl Repository {
         let mut named = HashSet::new();
         for (index, session) in sessions.iter().enumerate() {
             if !named.insert(session.run.as_str()) {
-                results[index] = Some(Err(RepoError::DuplicateRun(session.run.clone())));
+                results[index] = failed(index, RepoError::DuplicateRun(session.run.clone()));
             }
         }
         for (index, session) in sessions.iter().enumerate() {
@@ -176,10 +216,13 @@ impl Repository {
             if let Some(prefix) = clash
                 && results[index].is_none()
             {
-                results[index] = Some(Err(RepoError::NameClash {
-                    name: session.run.clone(),
-                    existing: prefix.to_string(),
-                }));
+                results[index] = failed(
+                    index,
+                    RepoError::NameClash {
+                        name: session.run.clone(),
+                        existing: prefix.to_string(),
+                    },
+                );
             }
         }
 
@@ -206,11 +249,17 @@ impl Repository {
                     batch_bytes += sizes[end];
                     end += 1;
                 }
-                let prepared: Vec<(usize, Result<Prepared, RepoError>)> = (start..end)
+                let prepared: Vec<(usize, PreparedFile)> = (start..end)
                     .into_par_iter()
                     .filter(|&index| results[index].is_none())
                     .map(|index| {
-                        let result = self.prepare_import(&sessions[index], options, &author, time);
+                        let result = self.prepare_import(
+                            &sessions[index],
+                            options,
+                            &author,
+                            time,
+                            &contexts,
+                        );
                         let sessions_done = done_sessions.fetch_add(1, Ordering::Relaxed) + 1;
                         let bytes_done =
                             done_bytes.fetch_add(sizes[index], Ordering::Relaxed) + sizes[index];
@@ -225,31 +274,55 @@ impl Repository {
                     .collect();
                 let mut objects = Vec::new();
                 for (index, result) in prepared {
-                    match result {
-                        Ok(mut ready) => {
-                            events_total += ready.events;
-                            objects.append(&mut ready.objects);
-                            if let Some((id, commit, old)) = ready.update {
-                                updates.push((
-                                    index,
-                                    RefUpdate {
-                                        name: RefName::run(&sessions[index].run)?,
-                                        expected: old,
-                                        new: Some(id),
-                                        entry: ReflogEntry {
-                                            old: old.map(|id| id.to_hex()),
-                                            new: Some(id.to_hex()),
-                                            author: author.clone(),
-                                            time: time.to_rfc3339(),
-                                            message: format!("import: {}", commit.message),
-                                        },
-                                    },
-                                ));
-                            }
-                            results[index] = Some(Ok(ready.outcome));
+                    let units = match result {
+                        Ok(units) => units,
+                        Err(error) => {
+                            results[index] = failed(index, error);
+                            continue;
                         }
-                        Err(error) => results[index] = Some(Err(error)),
+                    };
+                    let mut reports = Vec::with_capacity(units.len());
+                    for (run, unit) in units {
+                        let report = |result| SessionReport {
+                            path: sessions[index].path.clone(),
+                            run: run.clone(),
+                            bytes: sizes[index],
+                            result,
+                        };
+                        let ready = match unit {
+                            Ok(_) if !produced.insert(run.clone()) => {
+                                reports.push(report(Err(RepoError::DuplicateRun(run.clone()))));
+                                continue;
+                            }
+                            Ok(ready) => ready,
+                            Err(error) => {
+                                reports.push(report(Err(error)));
+                                continue;
+                            }
+                        };
+                        let mut ready = ready;
+                        events_total += ready.events;
+                        objects.append(&mut ready.objects);
+                        if let Some((id, commit, old)) = ready.update {
+                            updates.push((
+                                (index, reports.len()),
+                                RefUpdate {
+                                    name: RefName::run(&run)?,
+                                    expected: old,
+                                    new: Some(id),
+                                    entry: ReflogEntry {
+                                        old: old.map(|id| id.to_hex()),
+                                        new: Some(id.to_hex()),
+                                        author: author.clone(),
+                                        time: time.to_rfc3339(),
+                                        message: format!("import: {}", commit.message),
+                                    },
+                                },
+                            ));
+                        }
+                        reports.push(report(Ok(ready.outcome)));
                     }
+                    results[index] = Some(reports);
                 }
                 order_for_packing(&mut objects);
                 if sender.send(objects).is_err() {
@@ -268,37 +341,30 @@ impl Repository {
         let gate = self.journal.gate(true)?;
         let mut published = Vec::with_capacity(updates.len());
         let mut publish = Vec::with_capacity(updates.len());
-        for (index, update) in updates {
-            let run = &sessions[index].run;
-            if self.journal.has_staged(run)? {
-                results[index] = Some(Err(RepoError::StagedEvents(run.clone())));
+        for ((index, unit), update) in updates {
+            let report = &mut results[index].as_mut().expect("a prepared file")[unit];
+            if self.journal.has_staged(&report.run)? {
+                report.result = Err(RepoError::StagedEvents(report.run.clone()));
             } else {
-                published.push(index);
+                published.push((index, unit));
                 publish.push(update);
             }
         }
         let outcomes = self.refs.update_many(&publish);
         drop(gate);
         drop(guard);
-        for (index, outcome) in published.into_iter().zip(outcomes) {
+        for ((index, unit), outcome) in published.into_iter().zip(outcomes) {
             if let Err(error) = outcome {
-                results[index] = Some(Err(error.into()));
+                results[index].as_mut().expect("a prepared file")[unit].result = Err(error.into());
             }
         }
         // Best effort, as after a commit: a failed merge leaves every pack in place.
         let _ = self.consolidate_packs();
         let stored_after = self.stored_bytes()?;
         Ok(ImportReport {
-            sessions: sessions
-                .iter()
-                .zip(sizes)
-                .zip(results)
-                .map(|((session, bytes), result)| SessionReport {
-                    path: session.path.clone(),
-                    run: session.run.clone(),
-                    bytes,
-                    result: result.expect("every session has a result"),
-                })
+            sessions: results
+                .into_iter()
+                .flat_map(|reports| reports.expect("every file has a result"))
                 .collect(),
             events: events_total,
             bytes_in: bytes_total,
@@ -306,15 +372,16 @@ impl Repository {
         })
     }
 
-    /// Reads, parses and builds one session against its run's head.
+    /// Reads and parses one file, and builds each of its sessions against its run's head.
     fn prepare_import(
         &self,
         session: &ImportSession,
         options: &ImportOptions,
         author: &str,
         time: Timestamp,
-    ) -> Result<Prepared, RepoError> {
-        let name = RefName::run(&session.run)?;
+        contexts: &ContextCache,
+    ) -> PreparedFile {
+        RefName::run(&session.run)?;
         let bytes = std::fs::read(&session.path).map_err(|source| crate::fsutil::IoError {
             operation: "read",
             path: session.path.clone(),
@@ -322,11 +389,26 @@ impl Repository {
         })?;
         let format = match session.format {
             Some(format) => format,
-            None => formats::detect(&session.path, &bytes[..bytes.len().min(1 << 20)])?,
+            None => formats::detect(&bytes)?,
         };
-        let mut events = match format {
-            Format::Hive => self.parse_event_lines_as_given(&bytes)?,
-            other => formats::to_events(other, &bytes)?
+        if format == Format::Hive {
+            let events = self.parse_event_lines_as_given(&bytes)?;
+            let prepared = self.prepare_session(&session.run, events, options, author, time);
+            return Ok(vec![(session.run.clone(), prepared)]);
+        }
+        let context = if format == Format::MiniSweAgent {
+            contexts.for_file(&session.path)
+        } else {
+            formats::Context::default()
+        };
+        let mut units = Vec::new();
+        for source in formats::read(format, &bytes, &context)? {
+            let run = match &source.key {
+                Some(key) => format!("{}/{key}", session.run),
+                None => session.run.clone(),
+            };
+            let events = source
+                .events
                 .into_iter()
                 .enumerate()
                 .map(|(index, event)| {
@@ -335,12 +417,30 @@ impl Repository {
                         .map_err(|error| {
                             RepoError::Format(formats::FormatError::Mapping {
                                 event: index,
-                                message: format!("a {other} record gave an invalid event: {error}"),
+                                message: format!(
+                                    "a {format} record gave an invalid event: {error}"
+                                ),
                             })
                         })
                 })
-                .collect::<Result<Vec<_>, _>>()?,
-        };
+                .collect::<Result<Vec<_>, _>>();
+            let prepared =
+                events.and_then(|events| self.prepare_session(&run, events, options, author, time));
+            units.push((run, prepared));
+        }
+        Ok(units)
+    }
+
+    /// Builds one session's events against its run's head.
+    fn prepare_session(
+        &self,
+        run: &str,
+        mut events: Vec<Map<String, Value>>,
+        options: &ImportOptions,
+        author: &str,
+        time: Timestamp,
+    ) -> Result<Prepared, RepoError> {
+        let name = RefName::run(run)?;
         number_from(&mut events, 0);
         let count = events.len() as u64;
         let head = self.refs.read(&name)?;
@@ -348,7 +448,7 @@ impl Repository {
             history::build_commit(
                 &self.odb,
                 CommitInput {
-                    run: &session.run,
+                    run,
                     parent,
                     events,
                     author: author.to_string(),
@@ -367,7 +467,7 @@ impl Repository {
                     message: "the file holds no events".into(),
                 });
             }
-            self.check_run_name_free(&session.run)?;
+            self.check_run_name_free(run)?;
             let built = build(events, None)?;
             return Ok(Prepared {
                 outcome: ImportOutcome::Created {
@@ -387,7 +487,7 @@ impl Repository {
             .collect();
         if count < held {
             return Err(RepoError::ImportDiverged {
-                run: session.run.clone(),
+                run: run.to_string(),
                 held,
             });
         }
@@ -402,7 +502,7 @@ impl Repository {
             .collect();
         if ids != held_ids {
             return Err(RepoError::ImportDiverged {
-                run: session.run.clone(),
+                run: run.to_string(),
                 held,
             });
         }

@@ -583,7 +583,9 @@ fn awkward_input_is_refused_cleanly() {
     );
     assert!(!project.hive_dir().join("journal/empty.jnl").exists());
     // Non-UTF-8 input names the line.
-    let run = project.hive(&["append", "--run", "r", "/proc/self/exe"]);
+    let binary = project.write("binary.bin", "");
+    std::fs::write(&binary, b"\x7fELF\xff\xfe\x00\n{}\n").unwrap();
+    let run = project.hive(&["append", "--run", "r", binary.to_str().unwrap()]);
     assert_eq!(run.code, 3);
     assert!(
         run.stderr.starts_with("error: line 1: not UTF-8 text"),

@@ -3,10 +3,7 @@
 
 use crate::util::{Project, files_under};
 use hive::Repository;
-use hive::formats::Format;
-use hive::repo::{ImportOptions, ImportSession};
 use serde_json::Value;
-use std::path::PathBuf;
 
 /// A small transcript in Claude Code's shape: a prompt, thinking, a tool call and its result, an answer, and
 /// record types hive has no kind for.
@@ -108,13 +105,19 @@ fn an_unrecognised_file_is_named_and_the_rest_import() {
     // Sub-agents beside their session, as Claude Code keeps them: the folder is named `good.d`.
     std::fs::create_dir_all(dir.join("good/subagents")).unwrap();
     std::fs::write(dir.join("good/subagents/agent-1.jsonl"), TRANSCRIPT).unwrap();
+    // A file in no session format is passed over, named with the reason; the others import.
     let run = project.hive(&["import", "sessions"]);
-    assert_eq!(run.code, 3);
+    assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stderr
             .contains("odd.jsonl: not a recognised session format"),
         "{}",
         run.stderr
+    );
+    assert!(
+        run.stdout.contains("skipped 1 file in no session format"),
+        "{}",
+        run.stdout
     );
     assert!(run.stdout.contains("[good "), "{}", run.stdout);
     assert!(
@@ -126,6 +129,16 @@ fn an_unrecognised_file_is_named_and_the_rest_import() {
         run.stdout.contains("skipped 1 empty file"),
         "{}",
         run.stdout
+    );
+    // Named on its own, it is an error.
+    let alone = project.hive(&["import", "sessions/odd.jsonl"]);
+    assert_eq!(alone.code, 3);
+    assert!(
+        alone
+            .stderr
+            .contains("odd.jsonl: not a recognised session format"),
+        "{}",
+        alone.stderr
     );
     // --format forces a reading, and says what does not fit.
     let forced = project.hive(&["import", "sessions/odd.jsonl", "--format", "hive"]);
@@ -139,48 +152,97 @@ fn an_unrecognised_file_is_named_and_the_rest_import() {
     );
 }
 
+/// The JSON values a file holds: one per line, or its one document.
+fn file_values(path: &std::path::Path) -> Vec<Value> {
+    hive::formats::Layout::read(&std::fs::read(path).unwrap())
+        .unwrap()
+        .into_values()
+}
+
+/// Files of HIVE_TEST_DATA that hold no session, each with why: agents' metadata beside sessions, summaries and
+/// manifests. Anything else a folder import passes over is a failure.
+const NOT_SESSIONS: [&str; 5] = [
+    ".meta.json",                // Claude Code sub-agent metadata
+    "/journal.jsonl",            // Claude Code workflow journal
+    "/workflows/wf_demo01.json", // Claude Code workflow summary
+    "/manifest.json",            // index of the Codex record samples
+    "/results_summary.json", // mini-swe-agent's resolved/unresolved list, read beside its trajectories
+];
+
 #[test]
-fn every_real_claude_code_file_round_trips() {
+fn every_real_file_imports_and_exports_back_json_equal() {
     let Some(data) = crate::util::test_data() else {
-        eprintln!("HIVE_TEST_DATA is not set: real Claude Code round trip skipped");
+        eprintln!("HIVE_TEST_DATA is not set: the real-data round trip is skipped");
         return;
     };
-    let files: Vec<PathBuf> = files_under(&data.join("claude-code"), &["jsonl"])
-        .into_iter()
-        .filter(|path| path.metadata().unwrap().len() > 0)
-        .collect();
-    assert!(files.len() >= 100, "{} files", files.len());
     let project = Project::new();
-    let repo = Repository::open(&project.hive_dir()).unwrap();
-    let sessions: Vec<ImportSession> = files
-        .iter()
-        .enumerate()
-        .map(|(index, path)| ImportSession {
-            path: path.clone(),
-            run: format!("cc/{index}"),
-            format: Some(Format::ClaudeCode),
-        })
-        .collect();
-    let report = repo
-        .import(&sessions, &ImportOptions::default(), &|_| {})
-        .unwrap();
-    let mut records_total = 0;
-    for (session, outcome) in sessions.iter().zip(&report.sessions) {
+    let data_arg = data.to_str().unwrap();
+    let report = project.hive(&["import", data_arg, "--json"]).json();
+    let totals = &report["totals"];
+    assert_eq!(totals["failed"], 0, "{report:#}");
+    for skipped in totals["not_sessions"].as_array().unwrap() {
+        let path = skipped["path"].as_str().unwrap();
         assert!(
-            outcome.result.is_ok(),
-            "{}: {:?}",
-            session.path.display(),
-            outcome.result
+            NOT_SESSIONS.iter().any(|end| path.ends_with(end)),
+            "{path} was passed over: {}",
+            skipped["reason"]
         );
-        let (format, exported) = repo.export(&session.run, None).unwrap();
-        assert_eq!(format, Format::ClaudeCode);
-        let original = records(&std::fs::read_to_string(&session.path).unwrap());
+    }
+    // Every file of a session format was imported: the files under the folder are the sessions' files, the
+    // empty ones and the ones that hold no session.
+    let mut by_file: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for session in report["sessions"].as_array().unwrap() {
+        by_file
+            .entry(session["path"].as_str().unwrap().to_string())
+            .or_default()
+            .push(session["run"].as_str().unwrap().to_string());
+    }
+    let candidates = files_under(&data, &["jsonl", "json", "traj"]);
+    assert_eq!(
+        candidates.len(),
+        by_file.len()
+            + totals["not_sessions"].as_array().unwrap().len()
+            + totals["empty_skipped"].as_u64().unwrap() as usize,
+    );
+    let repo = Repository::open(&project.hive_dir()).unwrap();
+    let mut formats: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    let mut records_total = 0;
+    for (path, runs) in &by_file {
+        let mut exported = Vec::new();
+        let mut format = None;
+        for run in runs {
+            let (found, values) = repo.export(run, None).unwrap();
+            format = Some(found);
+            exported.extend(values);
+        }
+        let mut original = file_values(std::path::Path::new(path));
+        // Many sessions in one JSON list (tau-bench): each run gives back its element.
+        if runs.len() > 1 && original.len() == 1 && original[0].is_array() {
+            original = original.remove(0).as_array().unwrap().clone();
+        }
+        assert_eq!(exported, original, "{path}");
         records_total += original.len();
-        assert_eq!(exported, original, "{}", session.path.display());
+        let entry = formats.entry(format.unwrap().name()).or_default();
+        entry.0 += 1;
+        entry.1 += runs.len();
+    }
+    for expected in [
+        "claude-code",
+        "codex",
+        "swe-agent",
+        "mini-swe-agent",
+        "openhands",
+        "tau-bench",
+    ] {
+        assert!(
+            formats.contains_key(expected),
+            "no {expected} file: {formats:?}"
+        );
     }
     assert!(!repo.fsck().unwrap().has_errors());
     eprintln!(
-        "{} Claude Code files, {records_total} records: every one exported JSON-equal",
-        files.len()
+        "{} files, {} sessions, {records_total} top-level values: every one exported JSON-equal; by format (files, sessions): {formats:?}",
+        by_file.len(),
+        report["sessions"].as_array().unwrap().len()
     );
 }

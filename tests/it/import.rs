@@ -123,7 +123,11 @@ fn bad_sessions_are_named_and_the_rest_import() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("empty.jsonl"), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("skipped 1 empty file"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("1 created"), "{}", run.stdout);
     assert_eq!(project.hive(&["show", "good@5", "--json"]).code, 0);
     assert_eq!(project.hive(&["rev-parse", "broken"]).code, 4);
