@@ -5,7 +5,8 @@ use super::error::{CliError, code};
 use super::output::Output;
 use hive::formats::Format;
 
-/// Write a run's session in an agent's format: one JSON record per line on standard output.
+/// Write a run's session in an agent's format on standard output: one JSON record per line, or the session's
+/// one JSON document for formats that are not JSON Lines (SWE-agent, mini-swe-agent, OpenHands lists, tau-bench).
 ///
 /// By default the format is the one the run was imported from, and the records are those of the imported
 /// transcript, the same and in the same order (`hive import` keeps every record). `--format hive` writes the
@@ -16,7 +17,7 @@ use hive::formats::Format;
 pub struct Args {
     /// The run.
     run: String,
-    /// The format to write: hive or claude-code (default: the run's source format).
+    /// The format to write: hive, or the run's source format (the default).
     #[arg(long)]
     format: Option<String>,
 }

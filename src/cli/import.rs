@@ -13,30 +13,35 @@ use std::time::{Duration, Instant};
 
 /// Import agent sessions in bulk: one run per session.
 ///
-/// Formats: hive event JSON Lines and Claude Code transcripts (a `~/.claude/projects` folder, or single files),
-/// recognised per file from its first record unless --format says. Each record of an agent's transcript becomes
-/// typed events that keep the record itself, so `hive export RUN` gives the transcript back.
+/// Formats: hive event JSON Lines, Claude Code transcripts (`~/.claude/projects`), Codex rollouts
+/// (`~/.codex/sessions`), SWE-agent `.traj` files, mini-swe-agent `.traj.json` files (with a `results_summary.json`
+/// beside them), OpenHands event lists and evaluation outputs, tau-bench results and OpenAI chat JSONL, recognised
+/// per file unless --format says. Each record becomes typed events that keep the record itself, so `hive export RUN`
+/// gives the session back.
 ///
-/// PATH is a file or a folder; folders are searched recursively for `*.jsonl` files. Each file is one session
-/// and becomes one run, named after the file: its name without `.jsonl` for a file given directly, its path
-/// inside the folder without `.jsonl` for a file found in a folder (`sessions/2026/a.jsonl` under `sessions`
-/// becomes run `2026/a`). Characters a run name cannot hold become `-`.
+/// PATH is a file or a folder; folders are searched recursively for `*.jsonl`, `*.json` and `*.traj` files, and
+/// files in no session format there are passed over with the reason. Each session becomes one run, named after its
+/// file: its path inside the folder without the ending (`sessions/2026/a.jsonl` under `sessions` becomes run
+/// `2026/a`); a file of many sessions (tau-bench) gives runs `<file>/<session>`. Characters a run name cannot hold
+/// become `-`. docs/CAPTURE.md has the details.
 ///
 /// Importing is idempotent and incremental: a session already imported adds nothing; a session that grew since
 /// adds one commit with its new events; a session whose first events differ from its run's is refused. A file
 /// that cannot be read or parsed is reported by name and the others still import (exit code 3). Sessions are
 /// parsed and encoded on every core, written in large packs, and all runs are published with one flush.
 ///
-/// Example: hive import sessions/
+/// Example: hive import ~/.claude/projects
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files or folders of sessions.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// The sessions' format: auto (recognised per file), hive or claude-code.
+    /// The sessions' format: auto (recognised per file), hive, claude-code, codex, swe-agent, mini-swe-agent,
+    /// openhands, tau-bench or openai-chat.
     #[arg(long, default_value = "auto", value_parser = parse_format)]
     format: FormatChoice,
-    /// Run name for the session (only when importing a single file).
+    /// Run name for the session (only when importing a single file; for a file of many sessions, the name their
+    /// runs go under).
     #[arg(long)]
     run: Option<String>,
     /// Commit message (default: the events each commit adds).
