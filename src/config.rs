@@ -33,6 +33,23 @@ pub struct RepoConfig {
     pub capture: CaptureConfig,
     /// The default author of commits.
     pub user: UserConfig,
+    /// Masking secrets before they are stored.
+    pub redact: RedactConfig,
+}
+
+/// `[redact]` in `.hive/config` and in `.hivemind`: rules of both apply.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RedactConfig {
+    /// Whether to mask secrets at all (default true; `false` in either file turns it off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Further detectors: `{name, pattern}`, a regular expression whose match (or group `secret`) is masked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<crate::redact::Rule>,
+    /// Regular expressions for text that is never masked (test keys, known false positives).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<String>,
 }
 
 /// `[core]`.
@@ -89,6 +106,8 @@ pub struct ProjectConfig {
     pub capture: CaptureConfig,
     /// `[workspace]`.
     pub workspace: WorkspaceSection,
+    /// `[redact]`, adding to the repository's.
+    pub redact: RedactConfig,
 }
 
 /// `[repository]` of `.hivemind`.
@@ -136,5 +155,25 @@ impl ProjectConfig {
     /// Reads a `.hivemind` file.
     pub fn load(path: &Path) -> Result<ProjectConfig, ConfigError> {
         parse_toml(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example `.hivemind` sets every key there is, each to a value that parses, and its rules compile.
+    #[test]
+    fn the_example_hivemind_sets_every_key() {
+        let text = include_str!("../.hivemind-example/.hivemind");
+        let config: ProjectConfig = toml::from_str(text).expect("the example parses");
+        assert!(config.repository.path.is_some());
+        let capture = &config.capture;
+        assert!(capture.run.is_some() && capture.blob_threshold.is_some());
+        assert!(capture.code_context.is_some());
+        assert!(config.workspace.name.is_some());
+        let redact = &config.redact;
+        assert!(redact.enabled.is_some() && !redact.rules.is_empty() && !redact.allow.is_empty());
+        crate::redact::Redactor::new(&redact.rules, &redact.allow).expect("the rules compile");
     }
 }

@@ -31,6 +31,7 @@ pub mod id;
 pub mod journal;
 pub mod object;
 pub mod payload;
+pub mod redact;
 pub mod refs;
 pub mod repo;
 pub mod store;

@@ -60,6 +60,11 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             "warning: removed an incomplete record of {bytes} bytes left in the journal of '{run}' by an earlier crash"
         ));
     }
+    if !args.json
+        && let Some(masked) = super::output::redaction_summary(&summary.redactions)
+    {
+        note(masked);
+    }
     let mut out = Output::new();
     if args.json {
         out.json(&json!({
@@ -67,6 +72,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             "first_seq": summary.first_seq,
             "count": summary.count,
             "repaired_bytes": summary.repaired_bytes,
+            "redactions": summary.redactions,
         }))?;
     } else if summary.count == 0 {
         out.line(format!(

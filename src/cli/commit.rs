@@ -62,6 +62,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
                 let mut value = commit_json(&outcome.id, &outcome.commit);
                 value["first_seq"] = json!(outcome.first_seq);
                 value["added"] = json!(outcome.added);
+                value["redactions"] = json!(outcome.redactions);
                 value
             })
             .collect();
@@ -75,6 +76,9 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     }
     if !args.json {
         for outcome in &outcomes {
+            if let Some(masked) = super::output::redaction_summary(&outcome.redactions) {
+                note(masked);
+            }
             out.line(format!(
                 "[{} {}] {}",
                 outcome.run,

@@ -75,6 +75,7 @@ impl From<RepoError> for CliError {
             RepoError::UnsupportedFormat { .. } => (code::CORRUPT, "upgrade hive to read this repository".into()),
             RepoError::Config(_) => (code::BAD_INPUT, "fix the file named above; it is TOML".into()),
             RepoError::BadEvent { .. } => (code::BAD_INPUT, "fix that line and run the command again; nothing was staged (docs/EVENTS.md describes each kind)".into()),
+            RepoError::Redact { .. } => (code::BAD_INPUT, "fix the rule's pattern under [redact] (docs/CAPTURE.md, \"Redaction\")".into()),
             RepoError::Format(hive::formats::FormatError::Unrecognised(_)) => (code::BAD_INPUT, "give --format if you know it (docs/CAPTURE.md lists the formats)".into()),
             RepoError::Format(hive::formats::FormatError::BadRecord { .. }) => (code::BAD_INPUT, "the file is damaged at that line, or not in the format given with --format".into()),
             RepoError::Format(hive::formats::FormatError::Mapping { .. }) => (code::BAD_INPUT, "the session holds a record hive cannot map; please report it with the record".into()),

@@ -369,6 +369,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
                 "events": report.events,
                 "bytes_in": report.bytes_in,
                 "bytes_stored": report.bytes_stored,
+                "redactions": report.redactions,
                 "seconds": seconds,
             },
         }))?;
@@ -394,6 +395,9 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             human_bytes(report.bytes_in),
             human_bytes(report.bytes_stored),
         ))?;
+        if let Some(masked) = super::output::redaction_summary(&report.redactions) {
+            out.line(masked)?;
+        }
         if skipped.empty > 0 {
             out.line(format!(
                 "skipped {} empty file{}",

@@ -101,6 +101,23 @@ pub fn object_json(raw: &hive::object::RawObject) -> Value {
 }
 
 /// A byte count for people: 512 B, 3.4 KB, 12.0 MB.
+/// "masked 3 secrets (github_token: 1, openai_key: 2)", or `None` when nothing was masked. Never the secrets.
+pub fn redaction_summary(counts: &hive::redact::Counts) -> Option<String> {
+    let total: u64 = counts.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let each: Vec<String> = counts
+        .iter()
+        .map(|(detector, count)| format!("{detector}: {count}"))
+        .collect();
+    Some(format!(
+        "masked {total} secret{} ({})",
+        if total == 1 { "" } else { "s" },
+        each.join(", ")
+    ))
+}
+
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
     if bytes < 1000 {

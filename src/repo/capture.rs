@@ -23,6 +23,8 @@ pub struct AppendSummary {
     pub count: u64,
     /// Bytes of a torn record, left by an earlier crash, that were cut off.
     pub repaired_bytes: Option<u64>,
+    /// Secrets masked before staging, by detector.
+    pub redactions: crate::redact::Counts,
 }
 
 /// How to commit.
@@ -47,6 +49,8 @@ pub struct CommitOutcome {
     pub first_seq: u64,
     /// Number of events it added.
     pub added: u64,
+    /// Secrets masked in the events of the input it committed, by detector (`commit_input` only).
+    pub redactions: crate::redact::Counts,
 }
 
 /// Makes the events a commit adds after the staged ones (called again if the commit starts over).
@@ -88,12 +92,15 @@ impl Repository {
     ) -> Result<AppendSummary, RepoError> {
         let name = RefName::run(run)?;
         self.add_code_context(&mut events);
+        let mut redactions = crate::redact::Counts::new();
+        self.redact_events(&mut events, &mut redactions);
         if events.is_empty() {
             return Ok(AppendSummary {
                 run: run.to_string(),
                 first_seq: 0,
                 count: 0,
                 repaired_bytes: None,
+                redactions,
             });
         }
         self.check_run_name_free(run)?;
@@ -105,6 +112,7 @@ impl Repository {
             first_seq: outcome.first_seq,
             count: outcome.count,
             repaired_bytes: outcome.repaired.map(|torn| torn.bytes),
+            redactions,
         })
     }
 
@@ -144,17 +152,24 @@ impl Repository {
         RefName::run(run)?;
         let bytes = read_input(input)?;
         let mut checked = false;
+        let mut redactions = crate::redact::Counts::new();
         // Parsed again only if another process moves the run's head during the commit and it starts over.
         let mut fresh = || -> Result<Vec<Map<String, Value>>, RepoError> {
             let mut events = self.parse_event_lines(&bytes)?;
             self.add_code_context(&mut events);
+            redactions.clear();
+            self.redact_events(&mut events, &mut redactions);
             if !events.is_empty() && !checked {
                 self.check_run_name_free(run)?;
                 checked = true;
             }
             Ok(events)
         };
-        self.commit_run(run, options, Some(&mut fresh))
+        let outcome = self.commit_run(run, options, Some(&mut fresh))?;
+        Ok(outcome.map(|outcome| CommitOutcome {
+            redactions,
+            ..outcome
+        }))
     }
 
     /// Parses and stages JSON Lines for `run`; nothing is staged if any line is bad.
@@ -305,6 +320,7 @@ impl Repository {
                         first_seq: committed,
                         added,
                         commit: built.commit,
+                        redactions: crate::redact::Counts::new(),
                     }));
                 }
                 // Another process committed this run first: start again from its head.

@@ -107,6 +107,8 @@ pub struct ImportReport {
     pub bytes_in: u64,
     /// Growth of the object store.
     pub bytes_stored: u64,
+    /// Secrets masked before storing, by detector (in every session read, imported before or not).
+    pub redactions: crate::redact::Counts,
 }
 
 /// Where a long import stands, for a progress display.
@@ -153,6 +155,7 @@ impl ContextCache {
 
 /// A session ready to be written: its new objects and the reference update that publishes them.
 struct Prepared {
+    redactions: crate::redact::Counts,
     objects: Vec<HashedObject>,
     update: Option<(ObjectId, Commit, Option<ObjectId>)>,
     outcome: ImportOutcome,
@@ -195,6 +198,7 @@ impl Repository {
         // Each update with the file and the session in it that it publishes.
         let mut updates: Vec<((usize, usize), RefUpdate)> = Vec::new();
         let mut produced: HashSet<String> = HashSet::new();
+        let mut redactions = crate::redact::Counts::new();
         let contexts = ContextCache::default();
         let done_sessions = AtomicU64::new(0);
         let done_bytes = AtomicU64::new(0);
@@ -302,6 +306,9 @@ impl Repository {
                         };
                         let mut ready = ready;
                         events_total += ready.events;
+                        for (detector, count) in &ready.redactions {
+                            *redactions.entry(detector.clone()).or_default() += count;
+                        }
                         objects.append(&mut ready.objects);
                         if let Some((id, commit, old)) = ready.update {
                             updates.push((
@@ -369,6 +376,7 @@ impl Repository {
             events: events_total,
             bytes_in: bytes_total,
             bytes_stored: stored_after.saturating_sub(stored_before),
+            redactions,
         })
     }
 
@@ -441,6 +449,8 @@ impl Repository {
         time: Timestamp,
     ) -> Result<Prepared, RepoError> {
         let name = RefName::run(run)?;
+        let mut redactions = crate::redact::Counts::new();
+        self.redact_events(&mut events, &mut redactions);
         number_from(&mut events, 0);
         let count = events.len() as u64;
         let head = self.refs.read(&name)?;
@@ -470,6 +480,7 @@ impl Repository {
             self.check_run_name_free(run)?;
             let built = build(events, None)?;
             return Ok(Prepared {
+                redactions,
                 outcome: ImportOutcome::Created {
                     commit: built.id,
                     events: count,
@@ -508,6 +519,7 @@ impl Repository {
         }
         if tail.is_empty() {
             return Ok(Prepared {
+                redactions,
                 objects: Vec::new(),
                 update: None,
                 outcome: ImportOutcome::Unchanged {
@@ -520,6 +532,7 @@ impl Repository {
         // Numbered from `held` already: the seqs of the whole session.
         let built = build(tail, Some((head, &head_commit)))?;
         Ok(Prepared {
+            redactions,
             outcome: ImportOutcome::Appended {
                 commit: built.id,
                 first_seq: held,

@@ -183,6 +183,14 @@ pub enum RepoError {
         /// Commits in the run.
         count: u64,
     },
+    /// A redaction rule of `.hivemind` or `.hive/config` does not compile.
+    #[error("{}: {error}", file.display())]
+    Redact {
+        /// The file with the rule.
+        file: PathBuf,
+        /// The rule and what is wrong with it.
+        error: crate::redact::RedactError,
+    },
     /// `gc` is already running in another process.
     #[error("another gc is running on this repository")]
     GcRunning,
@@ -197,6 +205,7 @@ pub struct Repository {
     odb: Odb,
     refs: FileRefStore,
     journal: Journal,
+    redactor: std::sync::OnceLock<Option<crate::redact::Redactor>>,
 }
 
 /// What `init` did.
@@ -247,14 +256,17 @@ impl Repository {
                 supported: config::FORMAT_VERSION,
             });
         }
-        Ok(Repository {
+        let mut repo = Repository {
             dir: dir.to_path_buf(),
             odb: Odb::open(&dir.join("objects"), OdbOptions::default())?,
             refs: FileRefStore::new(dir),
             journal: Journal::new(dir.join("journal")),
             config,
             project: None,
-        })
+            redactor: std::sync::OnceLock::new(),
+        };
+        repo.check_redaction()?;
+        Ok(repo)
     }
 
     /// Finds the repository for `start`: the nearest directory at or above it with a `.hivemind` naming a
@@ -283,16 +295,32 @@ impl Repository {
             if let Some(candidate) = candidate {
                 let mut repo = Repository::open(&candidate)?;
                 repo.project = project.map(|config| (project_file, config));
+                repo.check_redaction()?;
                 return Ok(repo);
             }
             if project.is_some() {
                 // A .hivemind without a repository path still sets the project; keep looking for .hive above.
                 let mut found = Self::discover_above(dir)?;
                 found.project = project.map(|config| (project_file, config));
+                found.check_redaction()?;
                 return Ok(found);
             }
         }
         Err(RepoError::NotARepository { start })
+    }
+
+    /// Fails when a redaction rule does not compile, naming the file it is in.
+    fn check_redaction(&mut self) -> Result<(), RepoError> {
+        let built = self.build_redactor().map_err(|error| RepoError::Redact {
+            file: self
+                .project
+                .as_ref()
+                .map(|(path, _)| path.clone())
+                .unwrap_or_else(|| self.dir.join("config")),
+            error,
+        })?;
+        self.redactor = std::sync::OnceLock::from(built);
+        Ok(())
     }
 
     fn discover_above(dir: &Path) -> Result<Repository, RepoError> {
@@ -371,6 +399,52 @@ impl Repository {
             .and_then(|capture| capture.code_context)
             .or(self.config.capture.code_context)
             .unwrap_or(true)
+    }
+
+    /// The redactor that applies, or `None` when `[redact] enabled = false` in `.hivemind` or `.hive/config`:
+    /// the built-in detectors plus the rules of both files. Checked when the repository is opened.
+    pub fn redactor(&self) -> Option<&crate::redact::Redactor> {
+        self.redactor
+            .get_or_init(|| self.build_redactor().expect("rules were checked on open"))
+            .as_ref()
+    }
+
+    fn build_redactor(
+        &self,
+    ) -> Result<Option<crate::redact::Redactor>, crate::redact::RedactError> {
+        let sections: Vec<&config::RedactConfig> = std::iter::once(&self.config.redact)
+            .chain(self.project.as_ref().map(|(_, project)| &project.redact))
+            .collect();
+        if sections
+            .iter()
+            .any(|section| section.enabled == Some(false))
+        {
+            return Ok(None);
+        }
+        let rules: Vec<crate::redact::Rule> = sections
+            .iter()
+            .flat_map(|section| section.rules.iter().cloned())
+            .collect();
+        let allow: Vec<String> = sections
+            .iter()
+            .flat_map(|section| section.allow.iter().cloned())
+            .collect();
+        crate::redact::Redactor::new(&rules, &allow).map(Some)
+    }
+
+    /// Masks secrets in `events` (see [`crate::redact`]) and counts the distinct secrets by detector.
+    pub fn redact_events(
+        &self,
+        events: &mut [serde_json::Map<String, serde_json::Value>],
+        counts: &mut crate::redact::Counts,
+    ) {
+        if let Some(redactor) = self.redactor() {
+            let mut tally = crate::redact::Tally::default();
+            for event in events {
+                redactor.redact_map(event, &mut tally);
+            }
+            tally.add_to(counts);
+        }
     }
 
     /// The workspace named by `.hivemind`, if any.

@@ -53,7 +53,7 @@ fn append_commit_runs_log_show() {
         .json();
     assert_eq!(
         staged,
-        json!({"run": "fix", "first_seq": 0, "count": 6, "repaired_bytes": null})
+        json!({"run": "fix", "first_seq": 0, "count": 6, "repaired_bytes": null, "redactions": {}})
     );
     let runs = project.hive(&["runs", "--json"]).json_lines();
     assert_eq!(runs[0]["staged"], 6);

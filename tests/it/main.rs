@@ -10,6 +10,7 @@ mod golden;
 mod history;
 mod import;
 mod real_data;
+mod redact;
 mod tour;
 mod util;
 mod workload;
