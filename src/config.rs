@@ -72,6 +72,9 @@ impl Default for CoreConfig {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CaptureConfig {
+    /// Whether agents' hooks capture sessions (default true); `false` makes `hive hook` do nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
     /// Run that `hive append` and `hive commit` use when none is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<String>,

@@ -27,6 +27,7 @@ pub mod config;
 pub mod event;
 pub mod formats;
 pub mod fsutil;
+pub mod hooks;
 pub mod id;
 pub mod journal;
 pub mod object;

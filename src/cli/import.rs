@@ -76,7 +76,7 @@ fn parse_format(text: &str) -> Result<FormatChoice, String> {
 const SUFFIXES: [&str; 4] = [".traj.json", ".jsonl", ".json", ".traj"];
 
 /// A run name from a file's path relative to what was named on the command line.
-fn run_name(relative: &Path) -> String {
+pub(super) fn run_name(relative: &Path) -> String {
     let text = relative.to_string_lossy().replace('\\', "/");
     let text = SUFFIXES
         .iter()

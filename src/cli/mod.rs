@@ -3,10 +3,13 @@
 mod append;
 mod cat_file;
 mod commit;
+mod connect;
+mod disconnect;
 mod error;
 mod export;
 mod fsck;
 mod gc;
+mod hook;
 mod import;
 mod init;
 mod log;
@@ -55,6 +58,9 @@ enum Command {
     Gc(gc::Args),
     Import(import::Args),
     Export(export::Args),
+    Connect(connect::Args),
+    Disconnect(disconnect::Args),
+    Hook(hook::Args),
 }
 
 /// Where the command runs.
@@ -139,5 +145,8 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Gc(args) => gc::run(args, &context),
         Command::Import(args) => import::run(args, &context),
         Command::Export(args) => export::run(args, &context),
+        Command::Connect(args) => connect::run(args, &context),
+        Command::Disconnect(args) => disconnect::run(args, &context),
+        Command::Hook(args) => hook::run(args, &context),
     }
 }

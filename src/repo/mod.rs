@@ -390,6 +390,14 @@ impl Repository {
             .unwrap_or_else(|| "main".to_string())
     }
 
+    /// Whether hooks capture sessions: `[capture] enabled` of `.hivemind`, then of `.hive/config`, then true.
+    pub fn capture_enabled(&self) -> bool {
+        self.project_capture()
+            .and_then(|capture| capture.enabled)
+            .or(self.config.capture.enabled)
+            .unwrap_or(true)
+    }
+
     /// Whether to record the git repository a session ran in.
     pub fn code_context_enabled(&self) -> bool {
         if std::env::var("HIVE_NO_CODE_CONTEXT").is_ok_and(|value| !value.is_empty()) {

@@ -8,6 +8,7 @@ mod formats;
 mod fsck;
 mod golden;
 mod history;
+mod hooks;
 mod import;
 mod real_data;
 mod redact;
