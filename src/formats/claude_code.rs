@@ -14,7 +14,7 @@
 //! | any other record (`system`, `summary`, snapshots, unknown types) | `custom` named after the record type |
 //!
 //! Every event has the record's `timestamp` as `ts` when it has one, and `attrs.uuid` (plus `attrs.sidechain` and
-//! `attrs.agent_id` for sub-agent records).
+//! `attrs.agent_id` for sub-agent records, and `attrs.subagent` for the result of a Task call that ran one).
 
 use super::Format;
 use super::build::{
@@ -104,6 +104,13 @@ pub(super) fn to_events(records: &[Value], container: Container) -> Vec<Map<Stri
         }
         if let Some(Value::String(agent)) = record.get("agentId") {
             attrs.insert("agent_id".into(), agent.clone().into());
+        }
+        // A Task (agent) call's result names the sub-agent it ran, whose transcript is `agent-<id>.jsonl`.
+        if let Some(Value::String(agent)) = record
+            .get("toolUseResult")
+            .and_then(|result| result.get("agentId"))
+        {
+            attrs.insert("subagent".into(), agent.clone().into());
         }
         let ts = timestamp(record.get("timestamp"));
         // A stray line that is not a record at all is kept as it is, in an event of its own.

@@ -252,3 +252,36 @@ fn every_real_file_imports_and_exports_back_json_equal() {
         report["sessions"].as_array().unwrap().len()
     );
 }
+
+#[test]
+fn a_task_call_and_its_sub_agent_run_name_each_other() {
+    let Some(data) = crate::util::test_data() else {
+        eprintln!("HIVE_TEST_DATA is not set: the sub-agent link on real data is skipped");
+        return;
+    };
+    let project = Project::new();
+    let folder = data.join("claude-code/projects/-src-deep-manifest");
+    project
+        .hive(&["import", folder.to_str().unwrap(), "-q"])
+        .ok();
+    let parent: Vec<Value> = project
+        .hive(&[
+            "export",
+            "a7da6a22-facc-4fcd-8bab-f83c87862004",
+            "--format",
+            "hive",
+        ])
+        .json_lines();
+    let call = parent
+        .iter()
+        .find(|event| event["attrs"]["subagent"].is_string())
+        .expect("the Task call's result names its sub-agent");
+    assert_eq!(call["kind"], "tool_result");
+    let agent = call["attrs"]["subagent"].as_str().unwrap();
+    let child: Vec<Value> = project
+        .hive(&["export", &format!("agent-{agent}"), "--format", "hive"])
+        .json_lines();
+    assert_eq!(child[0]["kind"], "session_start");
+    assert_eq!(child[0]["attrs"]["agent_id"], agent);
+    assert_eq!(child[0]["session_id"], parent[0]["session_id"]);
+}
