@@ -50,7 +50,7 @@ pub struct Args {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
-    /// No progress display on standard error.
+    /// No progress display, and no line per session: only the summary (and errors).
     #[arg(short, long)]
     quiet: bool,
 }
@@ -374,7 +374,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             },
         }))?;
     } else {
-        for line in &lines {
+        for line in lines.iter().filter(|_| !args.quiet) {
             if let Some(commit) = line["commit"].as_str()
                 && line["status"] != "unchanged"
             {
