@@ -169,6 +169,21 @@ impl Redactor {
         })
     }
 
+    /// Checks that user rules and allow patterns compile, without building the detectors.
+    pub fn check(rules: &[Rule], allow: &[String]) -> Result<(), RedactError> {
+        let patterns = rules
+            .iter()
+            .map(|rule| (rule.name.as_str(), rule.pattern.as_str()))
+            .chain(allow.iter().map(|pattern| ("allow", pattern.as_str())));
+        for (name, pattern) in patterns {
+            Regex::new(pattern).map_err(|error| RedactError {
+                name: name.to_string(),
+                message: error.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
     /// The built-in detectors alone.
     pub fn built_in() -> Redactor {
         Redactor::new(&[], &[]).expect("the built-in detectors compile")

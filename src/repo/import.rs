@@ -107,7 +107,7 @@ pub struct ImportReport {
     pub bytes_in: u64,
     /// Growth of the object store.
     pub bytes_stored: u64,
-    /// Secrets masked before storing, by detector (in every session read, imported before or not).
+    /// Secrets masked in the events this import added, by detector (distinct secrets per session, summed).
     pub redactions: crate::redact::Counts,
 }
 
@@ -153,8 +153,23 @@ impl ContextCache {
     }
 }
 
+/// What the last import of a run leaves to make the next one cheap, in `.hive/cache/import/<run>.json` (derived
+/// data: deleting it only makes the next import verify the run's events the long way).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct ImportMark {
+    /// The run's head after the import.
+    head: String,
+    /// Events of the session then.
+    events: u64,
+    /// blake3 of the session's events as mapped (before masking and numbering) and of the settings that shape
+    /// what is stored (masking rules, blob threshold, workspace).
+    fingerprint: String,
+}
+
 /// A session ready to be written: its new objects and the reference update that publishes them.
 struct Prepared {
+    /// What to remember of this session once its run is published.
+    mark: ImportMark,
     redactions: crate::redact::Counts,
     objects: Vec<HashedObject>,
     update: Option<(ObjectId, Commit, Option<ObjectId>)>,
@@ -199,6 +214,7 @@ impl Repository {
         let mut updates: Vec<((usize, usize), RefUpdate)> = Vec::new();
         let mut produced: HashSet<String> = HashSet::new();
         let mut redactions = crate::redact::Counts::new();
+        let mut marks: Vec<((usize, usize), String, ImportMark)> = Vec::new();
         let contexts = ContextCache::default();
         let done_sessions = AtomicU64::new(0);
         let done_bytes = AtomicU64::new(0);
@@ -305,6 +321,7 @@ impl Repository {
                             }
                         };
                         let mut ready = ready;
+                        marks.push(((index, reports.len()), run.clone(), ready.mark.clone()));
                         events_total += ready.events;
                         for (detector, count) in &ready.redactions {
                             *redactions.entry(detector.clone()).or_default() += count;
@@ -363,6 +380,14 @@ impl Repository {
         for ((index, unit), outcome) in published.into_iter().zip(outcomes) {
             if let Err(error) = outcome {
                 results[index].as_mut().expect("a prepared file")[unit].result = Err(error.into());
+            }
+        }
+        for ((index, unit), run, mark) in &marks {
+            let published = results[*index]
+                .as_ref()
+                .is_some_and(|reports| reports[*unit].result.is_ok());
+            if published {
+                self.write_import_mark(run, mark);
             }
         }
         // Best effort, as after a commit: a failed merge leaves every pack in place.
@@ -450,10 +475,25 @@ impl Repository {
     ) -> Result<Prepared, RepoError> {
         let name = RefName::run(run)?;
         let mut redactions = crate::redact::Counts::new();
-        self.redact_events(&mut events, &mut redactions);
-        number_from(&mut events, 0);
         let count = events.len() as u64;
         let head = self.refs.read(&name)?;
+        let settings = self.capture_settings_key();
+        let fingerprint = |events: &[Map<String, Value>]| {
+            let mut hasher = blake3::Hasher::new();
+            hasher.update(&settings);
+            for event in events {
+                let bytes = serde_json::to_vec(event).expect("JSON serializes");
+                hasher.update(&(bytes.len() as u64).to_le_bytes());
+                hasher.update(&bytes);
+            }
+            hasher.finalize().to_hex().to_string()
+        };
+        let whole = fingerprint(&events);
+        let mark = |head: ObjectId| ImportMark {
+            head: head.to_hex(),
+            events: count,
+            fingerprint: whole.clone(),
+        };
         let build = |events: Vec<Map<String, Value>>, parent: Option<(ObjectId, &Commit)>| {
             history::build_commit(
                 &self.odb,
@@ -478,8 +518,11 @@ impl Repository {
                 });
             }
             self.check_run_name_free(run)?;
+            self.redact_events(&mut events, &mut redactions);
+            number_from(&mut events, 0);
             let built = build(events, None)?;
             return Ok(Prepared {
+                mark: mark(built.id),
                 redactions,
                 outcome: ImportOutcome::Created {
                     commit: built.id,
@@ -492,33 +535,46 @@ impl Repository {
         };
         let head_commit = history::read_commit(&self.odb, head)?;
         let held = head_commit.run.events;
-        let held_ids: Vec<ObjectId> = history::run_segments(&self.odb, head)?
-            .into_iter()
-            .flat_map(|segment| segment.events)
-            .collect();
         if count < held {
             return Err(RepoError::ImportDiverged {
                 run: run.to_string(),
                 held,
             });
         }
-        // The session's first events as they would be stored, to compare with what the run holds; the rest, if
-        // the run holds them all, go into the new commit.
-        let tail = events.split_off(held as usize);
-        let ids: Vec<ObjectId> = build(events, None)?
-            .objects
-            .iter()
-            .filter(|object| object.kind() == crate::id::ObjectKind::Event)
-            .map(|object| object.id())
-            .collect();
-        if ids != held_ids {
-            return Err(RepoError::ImportDiverged {
-                run: run.to_string(),
-                held,
-            });
+        // The run holds the session's first events when the last import left a mark saying so for this very head
+        // and these very events; else they are built as they would be stored and compared with what the run holds.
+        let marked = self.read_import_mark(run).is_some_and(|last| {
+            last.head == head.to_hex()
+                && last.events == held
+                && last.fingerprint == fingerprint(&events[..held as usize])
+        });
+        let mut tail = events.split_off(held as usize);
+        if !marked {
+            // Masked as they were when stored; counted then, not now.
+            self.redact_events(&mut events, &mut crate::redact::Counts::new());
+            number_from(&mut events, 0);
+            let held_ids: Vec<ObjectId> = history::run_segments(&self.odb, head)?
+                .into_iter()
+                .flat_map(|segment| segment.events)
+                .collect();
+            let ids: Vec<ObjectId> = build(events, None)?
+                .objects
+                .iter()
+                .filter(|object| object.kind() == crate::id::ObjectKind::Event)
+                .map(|object| object.id())
+                .collect();
+            if ids != held_ids {
+                return Err(RepoError::ImportDiverged {
+                    run: run.to_string(),
+                    held,
+                });
+            }
         }
+        self.redact_events(&mut tail, &mut redactions);
+        number_from(&mut tail, held);
         if tail.is_empty() {
             return Ok(Prepared {
+                mark: mark(head),
                 redactions,
                 objects: Vec::new(),
                 update: None,
@@ -529,9 +585,9 @@ impl Repository {
                 events: count,
             });
         }
-        // Numbered from `held` already: the seqs of the whole session.
         let built = build(tail, Some((head, &head_commit)))?;
         Ok(Prepared {
+            mark: mark(built.id),
             redactions,
             outcome: ImportOutcome::Appended {
                 commit: built.id,
@@ -542,5 +598,29 @@ impl Repository {
             objects: built.objects,
             events: count,
         })
+    }
+
+    /// Where the import mark of `run` is kept.
+    fn import_mark_path(&self, run: &str) -> PathBuf {
+        self.dir()
+            .join("cache")
+            .join("import")
+            .join(format!("{run}.json"))
+    }
+
+    fn read_import_mark(&self, run: &str) -> Option<ImportMark> {
+        let bytes = std::fs::read(self.import_mark_path(run)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Best effort: a mark that cannot be written only costs the next import the long check.
+    fn write_import_mark(&self, run: &str, mark: &ImportMark) {
+        let path = self.import_mark_path(run);
+        if let Some(dir) = path.parent()
+            && crate::fsutil::create_dir_all(dir).is_ok()
+        {
+            let bytes = serde_json::to_vec(mark).expect("JSON serializes");
+            let _ = crate::fsutil::write_atomic(&path, &bytes, false);
+        }
     }
 }

@@ -309,17 +309,20 @@ impl Repository {
         Err(RepoError::NotARepository { start })
     }
 
-    /// Fails when a redaction rule does not compile, naming the file it is in.
+    /// Fails when a redaction rule does not compile, naming the file it is in. The detectors themselves are
+    /// built when first needed, so commands that capture nothing do not pay for them.
     fn check_redaction(&mut self) -> Result<(), RepoError> {
-        let built = self.build_redactor().map_err(|error| RepoError::Redact {
-            file: self
-                .project
+        self.redactor = std::sync::OnceLock::new();
+        let files = [
+            Some((self.dir.join("config"), &self.config.redact)),
+            self.project
                 .as_ref()
-                .map(|(path, _)| path.clone())
-                .unwrap_or_else(|| self.dir.join("config")),
-            error,
-        })?;
-        self.redactor = std::sync::OnceLock::from(built);
+                .map(|(path, project)| (path.clone(), &project.redact)),
+        ];
+        for (file, section) in files.into_iter().flatten() {
+            crate::redact::Redactor::check(&section.rules, &section.allow)
+                .map_err(|error| RepoError::Redact { file, error })?;
+        }
         Ok(())
     }
 
@@ -417,12 +420,17 @@ impl Repository {
             .as_ref()
     }
 
+    /// The masking settings of both files.
+    fn redact_sections(&self) -> Vec<&config::RedactConfig> {
+        std::iter::once(&self.config.redact)
+            .chain(self.project.as_ref().map(|(_, project)| &project.redact))
+            .collect()
+    }
+
     fn build_redactor(
         &self,
     ) -> Result<Option<crate::redact::Redactor>, crate::redact::RedactError> {
-        let sections: Vec<&config::RedactConfig> = std::iter::once(&self.config.redact)
-            .chain(self.project.as_ref().map(|(_, project)| &project.redact))
-            .collect();
+        let sections = self.redact_sections();
         if sections
             .iter()
             .any(|section| section.enabled == Some(false))
@@ -453,6 +461,17 @@ impl Repository {
             }
             tally.add_to(counts);
         }
+    }
+
+    /// Bytes that change when a setting that shapes stored events changes: masking, blob threshold, workspace.
+    pub(crate) fn capture_settings_key(&self) -> Vec<u8> {
+        serde_json::to_vec(&(
+            &self.config.redact,
+            self.project.as_ref().map(|(_, project)| &project.redact),
+            self.blob_threshold(),
+            self.workspace(),
+        ))
+        .expect("settings serialize")
     }
 
     /// The workspace named by `.hivemind`, if any.

@@ -99,7 +99,7 @@ fn killed_writers_never_lose_acknowledged_data() {
             all_tags.extend(tags.iter().cloned());
         }
         let mut child = spawn(&project, &job, &input);
-        std::thread::sleep(Duration::from_micros(random.next() % 25_000));
+        std::thread::sleep(Duration::from_micros(random.next() % 40_000));
         let finished = child.try_wait().unwrap().is_some();
         if !finished {
             let _ = child.kill();

@@ -285,3 +285,35 @@ fn a_task_call_and_its_sub_agent_run_name_each_other() {
     assert_eq!(child[0]["attrs"]["agent_id"], agent);
     assert_eq!(child[0]["session_id"], parent[0]["session_id"]);
 }
+
+#[test]
+fn an_import_mark_gives_the_same_commits_as_the_long_check() {
+    let lines: Vec<&str> = TRANSCRIPT.lines().collect();
+    let half = lines[..4].join("\n") + "\n";
+    let whole = TRANSCRIPT.to_string();
+    let heads: Vec<String> = [true, false]
+        .into_iter()
+        .map(|keep_mark| {
+            let project = Project::new();
+            let path = project.write("s1.jsonl", &half);
+            project.hive(&["import", path.to_str().unwrap()]).ok();
+            if !keep_mark {
+                std::fs::remove_dir_all(project.hive_dir().join("cache")).unwrap();
+            }
+            project.write("s1.jsonl", &whole);
+            let grown = project
+                .hive(&["import", path.to_str().unwrap(), "--json"])
+                .json();
+            assert_eq!(grown["sessions"][0]["status"], "appended", "{grown:#}");
+            // An earlier record changed: refused, mark or not.
+            project.write(
+                "s1.jsonl",
+                &whole.replacen("fix the login bug", "fix the logout bug", 1),
+            );
+            let changed = project.hive(&["import", path.to_str().unwrap(), "--json"]);
+            assert_eq!(changed.code, 3, "{changed:?}");
+            project.hive(&["rev-parse", "s1"]).ok().trim().to_string()
+        })
+        .collect();
+    assert_eq!(heads[0], heads[1]);
+}

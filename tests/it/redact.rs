@@ -193,12 +193,21 @@ fn planted_secrets_leave_no_byte_in_the_repository() {
         );
     }
     // The summary counts them and never prints them.
-    let again = project.hive(&["import", "planted"]);
-    let output = again.ok().to_string() + &again.stderr;
+    let fresh = Project::new();
+    let first = fresh.hive(&["import", project.path().join("planted").to_str().unwrap()]);
+    let output = first.ok().to_string() + &first.stderr;
     assert!(output.contains("masked "), "{output}");
     for secret in SECRET_BYTES {
         assert!(!output.contains(secret));
     }
+    // Importing again adds nothing, so masks nothing.
+    let again = project.hive(&["import", "planted", "--json"]).json();
+    assert_eq!(
+        again["totals"]["redactions"],
+        serde_json::json!({}),
+        "{again:#}"
+    );
+    assert_eq!(again["totals"]["unchanged"], again["totals"]["sessions"]);
     assert_no_secret_stored(&project);
     assert_eq!(project.hive(&["fsck"]).code, 0);
 }
