@@ -43,7 +43,9 @@ pub fn edit_settings(
         .map_err(|error| HookError::Settings(format!("it is not a JSON object ({error})")))?;
     let mut settings = json!({});
     if let Some((_, raw)) = top.0.iter().find(|(key, _)| key == "hooks") {
-        let hooks: Value = serde_json::from_str(raw.get()).expect("a value just read");
+        let hooks: Value = serde_json::from_str(raw.get()).map_err(|error| {
+            HookError::Settings(format!("its \"hooks\" cannot be read ({error})"))
+        })?;
         settings["hooks"] = hooks;
     }
     let made = change(&mut settings)?;

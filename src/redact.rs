@@ -19,10 +19,13 @@ pub type Counts = BTreeMap<String, u64>;
 pub struct Tally {
     seen: std::collections::HashSet<(String, blake3::Hash)>,
     counts: Counts,
+    /// Masks made, repeats included.
+    masked: u64,
 }
 
 impl Tally {
     fn add(&mut self, detector: &str, secret: &str) {
+        self.masked += 1;
         if self
             .seen
             .insert((detector.to_string(), blake3::hash(secret.as_bytes())))
@@ -96,11 +99,11 @@ const BUILT_IN: [(&str, &str); 10] = [
     ),
     (
         "url_credentials",
-        r"(?-u:\b)[a-zA-Z][a-zA-Z0-9+.\-]*://[^[ \t\r\n]/:@]+:(?P<secret>[^[ \t\r\n]/@]{3,})@",
+        r"(?-u:\b)[a-zA-Z][a-zA-Z0-9+.\-]*://[^[ \t\r\n]/:@\\]+:(?P<secret>[^[ \t\r\n]/@\\]{3,})@",
     ),
     (
         "secret_assignment",
-        r#"(?-u:\b)[A-Z][A-Z0-9_]*(?:SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Z0-9_]*["']?[ \t\r\n]*[:=][ \t\r\n]*["']?(?P<secret>[^[ \t\r\n]"'`,;&)}\]$<*]{8,})"#,
+        r#"(?-u:\b)[A-Z][A-Z0-9_]*(?:SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Z0-9_]*\\?["']?[ \t\r\n]*[:=][ \t\r\n]*\\?["']?(?P<secret>[^[ \t\r\n]"'`,;&)}\]<*\\]{8,})"#,
     ),
 ];
 
@@ -232,6 +235,11 @@ impl Redactor {
         let mut masked = false;
         for (start, end, name) in spans {
             if start < at {
+                // Overlapping an earlier mask: the mask covers this one's tail too.
+                if masked && end > at {
+                    tally.add(name, &text[start..end]);
+                    at = end;
+                }
                 continue;
             }
             let secret = &text[start..end];
@@ -253,10 +261,24 @@ impl Redactor {
         Some(out)
     }
 
-    /// Masks the secrets in every string of `value` (object keys are left as they are).
+    /// Masks the secrets in every string of `value`, and the whole string under a key that names a secret
+    /// (`password`, `api_key`, `client_secret`, `GITHUB_TOKEN`, ...). A string that holds JSON (a tool call's
+    /// arguments) is masked through its parsed form, so escapes cannot hide a secret and the JSON stays valid.
     pub fn redact_value(&self, value: &mut Value, tally: &mut Tally) {
         match value {
             Value::String(text) => {
+                let trimmed = text.trim_start();
+                if (trimmed.starts_with('{') || trimmed.starts_with('['))
+                    && let Ok(mut inner) = serde_json::from_str::<Value>(text)
+                    && inner.is_object() | inner.is_array()
+                {
+                    let before = tally.masked;
+                    self.redact_value(&mut inner, tally);
+                    if tally.masked != before {
+                        *text = serde_json::to_string(&inner).expect("JSON serializes");
+                    }
+                    return;
+                }
                 if let Some(masked) = self.redact_str(text, tally) {
                     *text = masked;
                 }
@@ -273,10 +295,44 @@ impl Redactor {
 
     /// Masks the secrets in every string of an event.
     pub fn redact_map(&self, fields: &mut Map<String, Value>, tally: &mut Tally) {
-        for value in fields.values_mut() {
+        for (key, value) in fields.iter_mut() {
+            if let Value::String(text) = value
+                && names_secret(key)
+                && text.len() >= 8
+                && !is_reference(text)
+                && !text.starts_with("[REDACTED:")
+            {
+                tally.add(SECRET_FIELD, text);
+                *text = format!("[REDACTED:{SECRET_FIELD}]");
+                continue;
+            }
             self.redact_value(value, tally);
         }
     }
+}
+
+/// Name of the detector that masks values under keys naming a secret.
+const SECRET_FIELD: &str = "secret_field";
+
+/// Whether an object key names a secret: it ends (case aside) in `password`, `passwd`, `secret`, `token`,
+/// `api_key`/`apikey`, `access_key`, `private_key` or `credential(s)`. `max_tokens` and `token_type` do not.
+fn names_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "api-key",
+        "access_key",
+        "private_key",
+        "credential",
+        "credentials",
+    ]
+    .iter()
+    .any(|end| key.ends_with(end))
 }
 
 /// Whether a value in a secret's place is not one: a variable or template reference (`$TOKEN`, `${{ … }}`,
@@ -287,6 +343,8 @@ fn is_reference(value: &str) -> bool {
         || value
             .bytes()
             .all(|byte| byte.is_ascii_alphabetic() || byte == b'.' || byte == b'_')
+        // Already masked by its producer: `********`, `xxxxxxxx`.
+        || value.bytes().all(|byte| matches!(byte, b'*' | b'x' | b'X' | b'.' | b'-'))
 }
 
 /// Runs of token characters (letters, digits, `+/=_-`) 32 to 128 long with a part that looks random: a stretch
@@ -296,7 +354,8 @@ fn is_reference(value: &str) -> bool {
 /// left alone, and so are longer runs (encoded images, encrypted blobs), which are data rather than credentials.
 fn random_tokens(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
-    let is_token = |byte: u8| byte.is_ascii_alphanumeric() || b"+/=_-".contains(&byte);
+    // `=` ends a run (an assignment's name is not part of its value); base64's trailing padding is left out.
+    let is_token = |byte: u8| byte.is_ascii_alphanumeric() || b"+/_-".contains(&byte);
     let mut found = Vec::new();
     let mut index = 0;
     while index < bytes.len() {
@@ -434,6 +493,14 @@ mod tests {
                 "random Zx8Kq2LmN5vB7wR1tY4uI9oP3aS6dF0gH2jK",
                 "random [REDACTED:high_entropy]",
             ),
+            (
+                "DB_PASSWORD=P@ss$w0rd!2024xyz",
+                "DB_PASSWORD=[REDACTED:secret_assignment]",
+            ),
+            (
+                "SEED=Zx8Kq2LmN5vB7wR1tY4uI9oP3aS6dF0gH2jK",
+                "SEED=[REDACTED:high_entropy]",
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(redact(input).0, expected, "{input}");
@@ -481,6 +548,32 @@ mod tests {
         assert_eq!(counts["github_token"], 1);
         assert_eq!(counts.values().sum::<u64>(), 2, "{counts:?}");
         serde_json::from_str::<Value>(&text).unwrap();
+    }
+
+    #[test]
+    fn json_inside_strings_and_secret_keys_are_masked() {
+        let redactor = Redactor::built_in();
+        let mut tally = Tally::default();
+        let mut call = serde_json::json!({
+            "arguments": "{\"cmd\": \"export API_TOKEN=\\\"abcd1234efgh\\\" && echo \\\"DB_PASSWORD=hunter2hunter2\\\"\"}",
+            "env": {"OPENAI_API_KEY": "abcd1234efgh", "max_tokens": "12345678", "token_type": "bearer-token"},
+            "password": "hunter2hunter2",
+            "api_key": "**********"
+        });
+        redactor.redact_value(&mut call, &mut tally);
+        let text = serde_json::to_string(&call).unwrap();
+        assert!(
+            !text.contains("abcd1234efgh") && !text.contains("hunter2hunter2"),
+            "{text}"
+        );
+        let arguments: Value = serde_json::from_str(call["arguments"].as_str().unwrap()).unwrap();
+        assert!(
+            arguments["cmd"].as_str().unwrap().contains("[REDACTED:"),
+            "{arguments}"
+        );
+        assert_eq!(call["env"]["max_tokens"], "12345678");
+        assert_eq!(call["env"]["token_type"], "bearer-token");
+        assert_eq!(call["api_key"], "**********");
     }
 
     #[test]

@@ -89,10 +89,18 @@ pub(super) fn edit(
         )
     })?;
     if !made.events.is_empty() {
-        let dir = path.parent().expect("a settings file is in a folder");
+        // Through a symbolic link to the file it names (dotfiles setups link settings.json), keeping its mode.
+        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let mode = std::fs::metadata(&target)
+            .ok()
+            .map(|meta| meta.permissions());
+        let dir = target.parent().expect("a settings file is in a folder");
         hive::fsutil::create_dir_all(dir).map_err(hive::repo::RepoError::from)?;
-        hive::fsutil::write_atomic(path, edited.as_bytes(), true)
+        hive::fsutil::write_atomic(&target, edited.as_bytes(), true)
             .map_err(hive::repo::RepoError::from)?;
+        if let Some(mode) = mode {
+            let _ = std::fs::set_permissions(&target, mode);
+        }
     }
     Ok(made)
 }
@@ -102,7 +110,10 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let path = settings_path(&args.scope, context)?;
     let command = args.command.unwrap_or_else(|| {
         if args.scope == "user" {
-            format!("hive hook claude-code --repo '{}'", repo.dir().display())
+            format!(
+                "hive hook claude-code --repo '{}'",
+                repo.dir().display().to_string().replace('\'', "'\\''")
+            )
         } else {
             "hive hook claude-code".to_string()
         }

@@ -66,15 +66,16 @@ type Failure = (Option<PathBuf>, String);
 
 fn handle(args: &Args, context: &Context, payload: &Value) -> Result<(), Failure> {
     let hook = HookInput::parse(payload).map_err(|error| (None, error.to_string()))?;
+    let session_dir = hook
+        .cwd
+        .as_deref()
+        .map(|cwd| context.cwd.join(cwd))
+        .unwrap_or_else(|| context.cwd.clone());
     let repo = match &args.repo {
-        Some(dir) => Repository::open(&context.cwd.join(dir)),
-        None => Repository::discover(
-            &hook
-                .cwd
-                .as_deref()
-                .map(|cwd| context.cwd.join(cwd))
-                .unwrap_or_else(|| context.cwd.clone()),
-        ),
+        // The repository is named, but the project's `.hivemind` still says whether and how to capture.
+        Some(dir) => Repository::open(&context.cwd.join(dir))
+            .and_then(|repo| repo.with_project_from(&session_dir)),
+        None => Repository::discover(&session_dir),
     }
     .map_err(|error| (None, format!("no repository to capture into: {error}")))?;
     let at = |error: String| (Some(repo.dir().to_path_buf()), error);
@@ -176,7 +177,7 @@ pub(super) fn run_for(transcript: Option<&Path>, session_id: &str) -> String {
 }
 
 /// Appends one line to the hook log: the repository's `.hive/logs/hooks.log`, or `~/.hive-hooks.log`.
-fn log(repo_dir: Option<&Path>, input: &[u8], message: &str) {
+pub(super) fn log(repo_dir: Option<&Path>, input: &[u8], message: &str) {
     let path = match repo_dir {
         Some(dir) => dir.join("logs").join("hooks.log"),
         None => match std::env::var_os("HOME") {

@@ -166,7 +166,10 @@ fn collect(
             continue;
         };
         if path.is_dir() {
-            found_entries.push((path, name, None));
+            // A linked folder may lead back up the tree: only real folders are searched.
+            if !path.is_symlink() {
+                found_entries.push((path, name, None));
+            }
             continue;
         }
         if !SUFFIXES.iter().any(|suffix| name.ends_with(suffix)) {
@@ -241,7 +244,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             sessions.push(ImportSession {
                 run: run_name(&name),
                 path: full,
-                format: None,
+                format: args.format.0,
             });
         } else {
             return Err(CliError::new(

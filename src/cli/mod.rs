@@ -87,6 +87,29 @@ impl Context {
 
 /// Parses the command line, runs the command, and turns failures into messages and exit codes.
 pub fn main() -> ExitCode {
+    // `hive hook` runs inside an agent, which treats some exit codes as "block": whatever goes wrong there (even
+    // arguments an older hive does not know, or a missing working directory) is logged and the exit code is 0.
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let mut words = arguments.iter();
+    let mut is_hook = false;
+    while let Some(word) = words.next() {
+        if word == "-C" {
+            words.next();
+        } else if !word.starts_with('-') {
+            is_hook = word == "hook";
+            break;
+        }
+    }
+    if is_hook {
+        let failure = match Cli::try_parse() {
+            Ok(cli) => run(cli).err().map(|error| error.message),
+            Err(error) => Some(error.to_string()),
+        };
+        if let Some(message) = failure {
+            hook::log(None, &[], &message);
+        }
+        return ExitCode::SUCCESS;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

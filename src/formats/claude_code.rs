@@ -50,7 +50,9 @@ const OWN_TYPES: [&str; 3] = ["file-history-snapshot", "queue-operation", "last-
 /// Whether a first record looks like Claude Code's.
 pub(super) fn looks_like(record: &Map<String, Value>) -> bool {
     let kind = record.get("type").and_then(Value::as_str).unwrap_or("");
+    // `sessionId` with a `type` is Claude Code's whatever the type (new record types appear with new versions).
     OWN_TYPES.contains(&kind)
+        || (!kind.is_empty() && record.get("sessionId").is_some_and(Value::is_string))
         || (RECORD_TYPES.contains(&kind)
             && IDENTIFYING_FIELDS
                 .iter()

@@ -477,18 +477,27 @@ impl Repository {
         let mut redactions = crate::redact::Counts::new();
         let count = events.len() as u64;
         let head = self.refs.read(&name)?;
-        let settings = self.capture_settings_key();
-        let fingerprint = |events: &[Map<String, Value>]| {
+        // The run's event count, to fingerprint the session's first that many events on the way to all of them.
+        let head_commit = match head {
+            Some(head) => Some(history::read_commit(&self.odb, head)?),
+            None => None,
+        };
+        let held = head_commit.as_ref().map_or(0, |commit| commit.run.events);
+        let (prefix_print, whole) = {
             let mut hasher = blake3::Hasher::new();
-            hasher.update(&settings);
-            for event in events {
+            hasher.update(&self.capture_settings_key());
+            let mut prefix = None;
+            for (index, event) in events.iter().enumerate() {
+                if index as u64 == held {
+                    prefix = Some(hasher.finalize().to_hex().to_string());
+                }
                 let bytes = serde_json::to_vec(event).expect("JSON serializes");
                 hasher.update(&(bytes.len() as u64).to_le_bytes());
                 hasher.update(&bytes);
             }
-            hasher.finalize().to_hex().to_string()
+            let whole = hasher.finalize().to_hex().to_string();
+            (prefix.unwrap_or_else(|| whole.clone()), whole)
         };
-        let whole = fingerprint(&events);
         let mark = |head: ObjectId| ImportMark {
             head: head.to_hex(),
             events: count,
@@ -510,7 +519,7 @@ impl Repository {
                 },
             )
         };
-        let Some(head) = head else {
+        let (Some(head), Some(head_commit)) = (head, head_commit) else {
             if count == 0 {
                 return Err(RepoError::BadEvent {
                     line: 1,
@@ -533,8 +542,6 @@ impl Repository {
                 events: count,
             });
         };
-        let head_commit = history::read_commit(&self.odb, head)?;
-        let held = head_commit.run.events;
         if count < held {
             return Err(RepoError::ImportDiverged {
                 run: run.to_string(),
@@ -544,9 +551,7 @@ impl Repository {
         // The run holds the session's first events when the last import left a mark saying so for this very head
         // and these very events; else they are built as they would be stored and compared with what the run holds.
         let marked = self.read_import_mark(run).is_some_and(|last| {
-            last.head == head.to_hex()
-                && last.events == held
-                && last.fingerprint == fingerprint(&events[..held as usize])
+            last.head == head.to_hex() && last.events == held && last.fingerprint == prefix_print
         });
         let mut tail = events.split_off(held as usize);
         if !marked {

@@ -326,6 +326,22 @@ impl Repository {
         Ok(())
     }
 
+    /// This repository with the project settings of the nearest `.hivemind` at or above `start` (its capture,
+    /// masking and workspace settings; not its repository path). Used when the repository is named directly but
+    /// the session belongs to a project.
+    pub fn with_project_from(mut self, start: &Path) -> Result<Repository, RepoError> {
+        for dir in start.ancestors() {
+            let file = dir.join(PROJECT_FILE);
+            if file.is_file() {
+                let project = ProjectConfig::load(&file)?;
+                self.project = Some((file, project));
+                self.check_redaction()?;
+                break;
+            }
+        }
+        Ok(self)
+    }
+
     fn discover_above(dir: &Path) -> Result<Repository, RepoError> {
         for above in dir.ancestors() {
             let candidate = above.join(HIVE_DIR);

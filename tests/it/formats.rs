@@ -317,3 +317,58 @@ fn an_import_mark_gives_the_same_commits_as_the_long_check() {
         .collect();
     assert_eq!(heads[0], heads[1]);
 }
+
+#[test]
+fn numbers_folders_and_forced_formats() {
+    let project = Project::new();
+    // Floats come back as the same numbers (read with correct rounding).
+    let texts = [
+        "0.23051419999999997",
+        "0.0034425000000000002",
+        "1e-7",
+        "12345678901234567",
+    ];
+    let line = format!(
+        "{{\"type\":\"user\",\"sessionId\":\"n1\",\"uuid\":\"u\",\"message\":{{\"role\":\"user\",\"content\":\"x\"}},\"costs\":[{}]}}\n",
+        texts.join(",")
+    );
+    let path = project.write("n1.jsonl", &line);
+    project.hive(&["import", path.to_str().unwrap()]).ok();
+    let exported = project.hive(&["export", "n1"]).json_lines();
+    for (number, text) in exported[0]["costs"].as_array().unwrap().iter().zip(texts) {
+        let expected: f64 = text.parse().unwrap();
+        assert_eq!(
+            number.as_f64().unwrap(),
+            expected,
+            "{text} came back as {number}"
+        );
+    }
+    // A record type this hive does not know, with a session id, is still Claude Code's; --format is honoured for
+    // a single file.
+    let odd = project.write(
+        "t1.jsonl",
+        "{\"type\":\"custom-title\",\"sessionId\":\"t1\",\"title\":\"x\"}\n",
+    );
+    assert_eq!(project.hive(&["import", odd.to_str().unwrap()]).code, 0);
+    let forced = project.write("f1.jsonl", "{\"role\":\"user\",\"content\":\"hi\"}\n");
+    let report = project
+        .hive(&[
+            "import",
+            forced.to_str().unwrap(),
+            "--format",
+            "openai-chat",
+            "--json",
+        ])
+        .json();
+    assert_eq!(report["totals"]["created"], 1, "{report:#}");
+    // A linked folder that leads back up is not followed.
+    #[cfg(unix)]
+    {
+        let dir = project.path().join("loop");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.jsonl"), TRANSCRIPT).unwrap();
+        std::os::unix::fs::symlink(&dir, dir.join("up")).unwrap();
+        let report = project.hive(&["import", "loop", "--json"]).json();
+        assert_eq!(report["totals"]["sessions"], 1, "{report:#}");
+    }
+}

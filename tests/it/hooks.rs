@@ -291,3 +291,109 @@ fn a_hook_never_fails_the_agent() {
     let runs = project.hive(&["runs", "--json"]).json_lines();
     assert_eq!(runs[0]["staged"], 1);
 }
+
+#[test]
+fn review_cases_of_the_hook_and_connect() {
+    let project = Project::new();
+    let home = project.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    // Arguments this hive does not know (an older binary): still exit 0, logged.
+    let unknown = run_with_input(
+        hive_command(project.path()).env("HOME", &home).args([
+            "hook",
+            "claude-code",
+            "--no-such-flag",
+        ]),
+        "{}",
+    );
+    assert_eq!(unknown.code, 0, "{unknown:?}");
+    assert!(
+        std::fs::read_to_string(home.join(".hive-hooks.log"))
+            .unwrap()
+            .contains("no-such-flag")
+    );
+    // A repository path with a quote, connected for the user: the command works in a shell.
+    let quoted = project.path().join("o'b");
+    std::fs::create_dir_all(&quoted).unwrap();
+    let init = hive_command(&quoted).args(["init"]).output().unwrap();
+    assert!(init.status.success());
+    let config = project.path().join("claude-config");
+    let connect = hive_command(&quoted)
+        .env("CLAUDE_CONFIG_DIR", &config)
+        .args(["connect", "claude-code", "--scope", "user"])
+        .output()
+        .unwrap();
+    assert!(connect.status.success());
+    let settings: Value =
+        serde_json::from_str(&std::fs::read_to_string(config.join("settings.json")).unwrap())
+            .unwrap();
+    let command = settings["hooks"]["UserPromptSubmit"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap();
+    let hive_dir = Path::new(crate::util::hive_bin())
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        hive_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let prompt = json!({"hook_event_name": "UserPromptSubmit", "session_id": "q1", "cwd": project.path(), "prompt": "hello"});
+    let ran = run_with_input(
+        std::process::Command::new("sh")
+            .args(["-c", command])
+            .current_dir(project.path())
+            .env("PATH", &path)
+            .env("HOME", &home),
+        &prompt.to_string(),
+    );
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let runs = hive_command(&quoted)
+        .args(["runs", "--json"])
+        .output()
+        .unwrap();
+    let runs = String::from_utf8(runs.stdout).unwrap();
+    assert!(runs.contains("_live/claude-code/q1"), "{runs}");
+    // The project's .hivemind still decides, even with --repo: capture off, nothing more is staged.
+    project.write(".hivemind", "[capture]\nenabled = false\n");
+    let again = run_with_input(
+        std::process::Command::new("sh")
+            .args(["-c", command])
+            .current_dir(project.path())
+            .env("PATH", &path)
+            .env("HOME", &home),
+        &prompt.to_string(),
+    );
+    assert_eq!(again.code, 0);
+    let runs = hive_command(&quoted)
+        .args(["runs", "--json"])
+        .output()
+        .unwrap();
+    let line: Value =
+        serde_json::from_slice(runs.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(line["staged"], 1);
+    // A linked settings.json stays a link, and its file keeps its mode.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let real = project.path().join("dotfiles-settings.json");
+        std::fs::write(&real, "{}\n").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let link_dir = project.path().join(".claude");
+        std::fs::create_dir_all(&link_dir).unwrap();
+        std::os::unix::fs::symlink(&real, link_dir.join("settings.json")).unwrap();
+        std::fs::remove_file(project.path().join(".hivemind")).unwrap();
+        project.hive(&["connect", "claude-code"]).ok();
+        assert!(link_dir.join("settings.json").is_symlink());
+        assert!(
+            std::fs::read_to_string(&real)
+                .unwrap()
+                .contains("hive hook claude-code")
+        );
+        assert_eq!(
+            std::fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+    }
+}
