@@ -618,14 +618,26 @@ impl Repository {
         serde_json::from_slice(&bytes).ok()
     }
 
-    /// Best effort: a mark that cannot be written only costs the next import the long check.
+    /// Best effort and not flushed: a mark that is missing, torn or stale only costs the next import the long
+    /// check (a torn file does not parse; a stale one names another head).
     fn write_import_mark(&self, run: &str, mark: &ImportMark) {
         let path = self.import_mark_path(run);
-        if let Some(dir) = path.parent()
-            && crate::fsutil::create_dir_all(dir).is_ok()
-        {
-            let bytes = serde_json::to_vec(mark).expect("JSON serializes");
-            let _ = crate::fsutil::write_atomic(&path, &bytes, false);
+        let Some(dir) = path.parent() else {
+            return;
+        };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let temp = dir.join(format!(
+            ".tmp-{}-{}",
+            std::process::id(),
+            path.file_name()
+                .map(|name| name.to_string_lossy())
+                .unwrap_or_default()
+        ));
+        let bytes = serde_json::to_vec(mark).expect("JSON serializes");
+        if std::fs::write(&temp, bytes).is_ok() && std::fs::rename(&temp, &path).is_err() {
+            let _ = std::fs::remove_file(&temp);
         }
     }
 }
