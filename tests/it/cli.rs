@@ -5,26 +5,13 @@ use serde_json::json;
 
 fn tree_snapshot(project: &Project) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    for entry in walk(&project.hive_dir()) {
+    for entry in crate::util::all_files(&project.hive_dir()) {
         if entry.ends_with(".lock") {
             continue;
         }
         out.push((entry.display().to_string(), std::fs::read(&entry).unwrap()));
     }
     out.sort();
-    out
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
     out
 }
 
@@ -346,7 +333,7 @@ fn fsck_reports_damage_precisely() {
 fn fsck_finds_a_flipped_bit_in_a_loose_object() {
     let project = Project::new();
     project.stage_and_commit("r", "{\"kind\":\"user_message\",\"text\":\"one\"}\n");
-    let loose: Vec<_> = walk(&project.hive_dir().join("objects"))
+    let loose: Vec<_> = crate::util::all_files(&project.hive_dir().join("objects"))
         .into_iter()
         .filter(|path| !path.to_string_lossy().contains("pack"))
         .collect();
@@ -648,7 +635,7 @@ fn fsck_reports_a_truncated_pack_index_and_other_commands_still_work() {
     let project = Project::new();
     project.stage_and_commit("r", &session("x"));
     project.stage_and_commit("s", "{\"kind\":\"reasoning\",\"text\":\"t\"}\n");
-    let index = walk(&project.hive_dir().join("objects/pack"))
+    let index = crate::util::all_files(&project.hive_dir().join("objects/pack"))
         .into_iter()
         .find(|path| path.extension().is_some_and(|ext| ext == "idx"))
         .unwrap();

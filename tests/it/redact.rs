@@ -94,7 +94,7 @@ fn planted_copy(source: &Path, target: &Path, every: usize) -> usize {
 #[track_caller]
 fn assert_no_secret_stored(project: &Project) {
     let mut stored = Vec::new();
-    for path in walk(&project.hive_dir()) {
+    for path in crate::util::all_files(&project.hive_dir()) {
         stored.extend(std::fs::read(&path).unwrap());
     }
     let decoded = project.hive(&["cat-file", "--all"]);
@@ -108,20 +108,6 @@ fn assert_no_secret_stored(project: &Project) {
         assert!(!decoded.contains(secret), "{secret} in a decoded object");
         assert!(!haystack.contains(secret), "{secret} in a file of .hive/");
     }
-}
-
-/// Every file under `dir`, whatever its name.
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 /// Session files of each format to plant secrets in: the real ones when HIVE_TEST_DATA is set, else the test

@@ -37,6 +37,20 @@ pub fn files_under(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     out
 }
 
+/// Every file under `dir`, whatever its name, depth first.
+pub fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(all_files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 /// Path of the hive binary under test.
 pub fn hive_bin() -> &'static str {
     env!("CARGO_BIN_EXE_hive")
