@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A tour of hive on three small agent sessions: init, append, commit, runs, log, show, fsck.
+# A tour of hive on small agent sessions: init, append, commit, runs, log, show, fsck, gc; then capture: importing
+# a Claude Code transcript (with a secret that is masked), exporting it back, and live capture through the hooks.
 #
 #   ./.hivemind-example/tour.sh            # builds hive with cargo, then runs the tour in a new temporary project
 #   HIVE=/path/to/hive ./tour.sh           # uses that hive binary instead
@@ -45,5 +46,28 @@ step hive cat-file -t fix-login
 step hive fsck
 step hive gc --prune now
 step hive fsck
+
+echo
+echo "Capture: agents' own files, masked before they are stored."
+claude="$example/sessions/claude"
+session="5b1c0a2e-7d4f-4e8a-9c31-0f6a2b8d9e10"
+step hive import "$claude"
+step hive show "_-home-ada-login-service/$session@2"
+step hive export "_-home-ada-login-service/$session"
+
+echo
+echo "Live capture: hooks in this project's .claude/settings.json; each hook stages, Stop brings the transcript in."
+step hive connect claude-code
+live="$project/.claude/projects/-home-ada-live"
+mkdir -p "$live"
+head -n 3 "$claude/-home-ada-login-service/$session.jsonl" > "$live/live-1.jsonl"
+payload() { printf '{"hook_event_name":"%s","session_id":"live-1","transcript_path":"%s","cwd":"%s"%s}' "$1" "$live/live-1.jsonl" "$project" "${2:-}"; }
+payload UserPromptSubmit ',"prompt":"Add rate limiting to POST /login."' | step hive hook claude-code
+payload PostToolUse ',"tool_name":"Grep","tool_use_id":"toolu_01","tool_input":{"pattern":"fn login"},"tool_response":"src/auth.rs:12"' | step hive hook claude-code
+step hive runs
+tail -n 2 "$claude/-home-ada-login-service/$session.jsonl" >> "$live/live-1.jsonl"
+payload Stop | step hive hook claude-code
+step hive runs
+step hive disconnect claude-code
 echo
 echo "Done. The repository is in $project/.hive; try: cd $project && $HIVE show fix-login-retry"

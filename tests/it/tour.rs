@@ -30,6 +30,12 @@ fn tour_runs() {
         "tokens 11140 in / 306 out",
         "\"$refs\"",
         "ok",
+        "[REDACTED:openai_key]",
+        "masked 1 secret (openai_key: 1)",
+        "Rate-limit the login endpoint",
+        "added `hive hook claude-code` to SessionStart",
+        "_live/_-home-ada-live/live-1",
+        "removed hive's hooks",
     ] {
         assert!(
             stdout.contains(expected),
