@@ -105,6 +105,13 @@ pub fn main() -> ExitCode {
             Ok(cli) => run(cli).err().map(|error| error.message),
             Err(error) => Some(error.to_string()),
         };
+        // The agent writes the payload whatever happens: take what is left of it, so that it never meets a
+        // closed pipe (after a normal run this is the end of input already).
+        use std::io::Read;
+        let _ = std::io::copy(
+            &mut std::io::stdin().lock().take(64 << 20),
+            &mut std::io::sink(),
+        );
         if let Some(message) = failure {
             hook::log(None, &[], &message);
         }
