@@ -3,6 +3,7 @@
 use super::Context;
 use super::error::{CliError, code};
 use super::output::Output;
+use hive::Repository;
 use hive::hooks::{self, Change};
 use serde_json::json;
 use std::path::PathBuf;
@@ -36,8 +37,12 @@ pub struct Args {
     json: bool,
 }
 
-/// The settings file of `scope`, and the folder of the project.
-pub(super) fn settings_path(scope: &str, context: &Context) -> Result<PathBuf, CliError> {
+/// The settings file of `scope`; `repo` gives the project's and is opened only for --scope project.
+pub(super) fn settings_path(
+    scope: &str,
+    context: &Context,
+    repo: Option<&Repository>,
+) -> Result<PathBuf, CliError> {
     if scope == "user" {
         let dir = match std::env::var_os("CLAUDE_CONFIG_DIR") {
             Some(dir) if !dir.is_empty() => PathBuf::from(dir),
@@ -56,7 +61,14 @@ pub(super) fn settings_path(scope: &str, context: &Context) -> Result<PathBuf, C
         };
         return Ok(dir.join("settings.json"));
     }
-    let repo = context.repo()?;
+    let opened;
+    let repo = match repo {
+        Some(repo) => repo,
+        None => {
+            opened = context.repo()?;
+            &opened
+        }
+    };
     let project = match repo.project() {
         Some((file, _)) => file.parent().map(PathBuf::from),
         None => repo.dir().parent().map(PathBuf::from),
@@ -107,7 +119,7 @@ pub(super) fn edit(
 
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let repo = context.repo()?;
-    let path = settings_path(&args.scope, context)?;
+    let path = settings_path(&args.scope, context, Some(&repo))?;
     let command = args.command.unwrap_or_else(|| {
         if args.scope == "user" {
             format!(

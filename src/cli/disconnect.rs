@@ -29,7 +29,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
-    let path = super::connect::settings_path(&args.scope, context)?;
+    let path = super::connect::settings_path(&args.scope, context, None)?;
     let made = super::connect::edit(&path, |settings| hooks::remove(settings, &args.command))?;
     let mut out = Output::new();
     if args.json {

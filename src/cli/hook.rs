@@ -83,7 +83,7 @@ fn handle(args: &Args, context: &Context, payload: &Value) -> Result<(), Failure
         return Ok(());
     }
     let transcript = hook.transcript_path.as_deref().map(PathBuf::from);
-    let run = run_for(transcript.as_deref(), &hook.session_id);
+    let run = super::import::transcript_run(transcript.as_deref(), &hook.session_id);
     let live = format!("_live/{run}");
     match hook.event.as_str() {
         "Stop" | "SessionEnd" => {
@@ -106,7 +106,7 @@ fn handle(args: &Args, context: &Context, payload: &Value) -> Result<(), Failure
                 .map(PathBuf::from)
                 .filter(|path| path.is_file());
             if let Some(agent) = agent {
-                let agent_run = run_for(Some(&agent), &hook.session_id);
+                let agent_run = super::import::transcript_run(Some(&agent), &hook.session_id);
                 import(&repo, &agent, &agent_run).map_err(at)?;
             }
             repo.append_events(&live, hooks::payload_events(payload))
@@ -141,39 +141,6 @@ fn import(repo: &Repository, path: &Path, run: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The run of a transcript: the name `hive import ~/.claude/projects` gives it (its path under `projects/`,
-/// a session's folder beside its transcript named `<session>.d`), or `claude-code/<session id>` for a transcript
-/// elsewhere.
-pub(super) fn run_for(transcript: Option<&Path>, session_id: &str) -> String {
-    let fallback = || format!("claude-code/{}", hive::refs::clean_component(session_id));
-    let Some(path) = transcript else {
-        return fallback();
-    };
-    let components: Vec<_> = path.components().collect();
-    let Some(at) = components
-        .iter()
-        .rposition(|part| part.as_os_str() == "projects")
-    else {
-        return fallback();
-    };
-    let root: PathBuf = components[..=at].iter().collect();
-    let mut relative = PathBuf::new();
-    let mut dir = root.clone();
-    let rest = &components[at + 1..];
-    for (index, part) in rest.iter().enumerate() {
-        let name = part.as_os_str().to_string_lossy().into_owned();
-        let last = index + 1 == rest.len();
-        if !last && dir.join(format!("{name}.jsonl")).is_file() {
-            relative.push(format!("{name}.d"));
-        } else {
-            relative.push(&name);
-        }
-        dir.push(&name);
-    }
-    let run = super::import::run_name(&relative);
-    if run.is_empty() { fallback() } else { run }
 }
 
 /// Appends one line to the hook log: the repository's `.hive/logs/hooks.log`, or `~/.hive-hooks.log`.

@@ -99,6 +99,46 @@ struct Skipped {
     other: Vec<(PathBuf, String)>,
 }
 
+/// The run of a Claude Code transcript found by path (what `hive hook` captures): the name `hive import
+/// ~/.claude/projects` gives it by [`collect`]'s rules (its path under `projects/`, a folder beside a session of its
+/// name called `<name>.d`), or `claude-code/<session id>` for a transcript elsewhere.
+pub(super) fn transcript_run(transcript: Option<&Path>, session_id: &str) -> String {
+    let fallback = || format!("claude-code/{}", hive::refs::clean_component(session_id));
+    let Some(path) = transcript else {
+        return fallback();
+    };
+    let components: Vec<_> = path.components().collect();
+    let Some(at) = components
+        .iter()
+        .rposition(|part| part.as_os_str() == "projects")
+    else {
+        return fallback();
+    };
+    let root: PathBuf = components[..=at].iter().collect();
+    let mut relative = PathBuf::new();
+    let mut dir = root.clone();
+    let rest = &components[at + 1..];
+    for (index, part) in rest.iter().enumerate() {
+        let name = part.as_os_str().to_string_lossy().into_owned();
+        let last = index + 1 == rest.len();
+        if !last && beside_session(&dir, &name) {
+            relative.push(format!("{name}.d"));
+        } else {
+            relative.push(&name);
+        }
+        dir.push(&name);
+    }
+    let run = run_name(&relative);
+    if run.is_empty() { fallback() } else { run }
+}
+
+/// Whether `dir` holds a session file named `name` (with any of the session endings).
+fn beside_session(dir: &Path, name: &str) -> bool {
+    SUFFIXES
+        .iter()
+        .any(|suffix| dir.join(format!("{name}{suffix}")).is_file())
+}
+
 /// Whether a file is empty or holds only whitespace.
 fn is_blank(path: &Path) -> bool {
     match path.metadata() {

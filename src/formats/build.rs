@@ -183,6 +183,54 @@ impl Assembler {
         }
     }
 
+    /// Starts a session that is one JSON object: its first record is the object with the lists named in `fields`
+    /// emptied, whose events are `start`; the items of those lists, in the order of `fields`, are returned for
+    /// the caller to add as records `in` their list.
+    pub(super) fn open_object<'a>(
+        format: Format,
+        session: &'a Map<String, Value>,
+        fields: &[&'static str],
+        start: Map<String, Value>,
+    ) -> (Assembler, Vec<(&'static str, &'a [Value])>) {
+        let mut envelope = session.clone();
+        let mut items = Vec::new();
+        for field in fields {
+            if let Some(Value::Array(list)) = session.get(*field) {
+                envelope.insert((*field).into(), Value::Array(Vec::new()));
+                items.push((*field, list.as_slice()));
+            }
+        }
+        let mut assembler = Assembler::new(format, Container::Object);
+        assembler.record(
+            &Value::Object(envelope),
+            None,
+            vec![start],
+            None,
+            &Map::new(),
+        );
+        (assembler, items)
+    }
+
+    /// A session that is a list of records, one each, each with its `timestamp` as time; the first record's
+    /// events begin with `start`.
+    pub(super) fn list(
+        format: Format,
+        container: Container,
+        records: &[Value],
+        start: Map<String, Value>,
+        mut events_of: impl FnMut(&Value) -> Vec<Map<String, Value>>,
+    ) -> Vec<Map<String, Value>> {
+        let mut session = Assembler::new(format, container);
+        let mut start = Some(start);
+        for record in records {
+            let mut events: Vec<Map<String, Value>> = start.take().into_iter().collect();
+            events.extend(events_of(record));
+            let ts = timestamp(record.get("timestamp"));
+            session.record(record, None, events, ts.as_deref(), &Map::new());
+        }
+        session.finish()
+    }
+
     /// Adds the events of `record` (at least one is added: a record with none becomes a `custom` event named
     /// `record`). `field`: the array of the session object the record is an item of.
     pub(super) fn record(
@@ -266,21 +314,4 @@ impl Assembler {
     pub(super) fn finish(self) -> Vec<Map<String, Value>> {
         self.out
     }
-}
-
-/// Splits a session object into its first record (the object with the arrays named in `fields` emptied) and
-/// the items of those arrays, in the order of `fields`.
-pub(super) fn split<'a>(
-    session: &'a Map<String, Value>,
-    fields: &[&'static str],
-) -> (Value, Vec<(&'static str, &'a [Value])>) {
-    let mut envelope = session.clone();
-    let mut items = Vec::new();
-    for field in fields {
-        if let Some(Value::Array(list)) = session.get(*field) {
-            envelope.insert((*field).into(), Value::Array(Vec::new()));
-            items.push((*field, list.as_slice()));
-        }
-    }
-    (Value::Object(envelope), items)
 }

@@ -12,7 +12,7 @@
 //! | anything else | `custom` named after the role |
 
 use super::build::{
-    self, Assembler, Container, arguments, custom, session_start, text_of, timestamp, tool_call,
+    Assembler, Container, arguments, custom, session_start, text_of, timestamp, tool_call,
     tool_result, with_text,
 };
 use super::{Format, Layout, SourceSession};
@@ -129,31 +129,24 @@ pub(super) fn sessions(layout: Layout) -> Vec<SourceSession> {
 
 /// A session of messages, one record each.
 fn messages_events(messages: &[Value], container: Container) -> Vec<Map<String, Value>> {
-    let mut session = Assembler::new(Format::OpenAiChat, container);
-    for message in messages {
-        let mut events = Vec::new();
-        if session.is_empty() {
-            events.push(session_start("openai-chat", None, None, None));
-        }
-        events.extend(message_events(message, None));
-        let ts = timestamp(message.get("timestamp"));
-        session.record(message, None, events, ts.as_deref(), &Map::new());
-    }
-    session.finish()
+    Assembler::list(
+        Format::OpenAiChat,
+        container,
+        messages,
+        session_start("openai-chat", None, None, None),
+        |message| message_events(message, None),
+    )
 }
 
 /// A conversation object: its fields other than `messages` on the first event, then a record per message.
 fn conversation_events(conversation: &Map<String, Value>) -> Vec<Map<String, Value>> {
-    let mut session = Assembler::new(Format::OpenAiChat, Container::Object);
-    let (envelope, items) = build::split(conversation, &["messages"]);
     let model = conversation.get("model").and_then(Value::as_str);
     let id = conversation.get("id").and_then(Value::as_str);
-    session.record(
-        &envelope,
-        None,
-        vec![session_start("openai-chat", id, model, None)],
-        None,
-        &Map::new(),
+    let (mut session, items) = Assembler::open_object(
+        Format::OpenAiChat,
+        conversation,
+        &["messages"],
+        session_start("openai-chat", id, model, None),
     );
     for (field, messages) in items {
         for message in messages {

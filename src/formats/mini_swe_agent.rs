@@ -12,8 +12,8 @@
 //! | `user` message after a command | `tool_result` of that command |
 
 use super::build::{
-    self, Assembler, Container, custom, session_end, session_start, str_at, text_of, timestamp,
-    tool_call, tool_result, usage, with_text,
+    Assembler, custom, session_end, session_start, str_at, text_of, timestamp, tool_call,
+    tool_result, usage, with_text,
 };
 use super::{Context, Format};
 use serde_json::{Map, Value, json};
@@ -57,17 +57,14 @@ pub(super) fn to_events(
     trajectory: &Map<String, Value>,
     context: &Context,
 ) -> Vec<Map<String, Value>> {
-    let mut session = Assembler::new(Format::MiniSweAgent, Container::Object);
-    let (envelope, items) = build::split(trajectory, &["messages"]);
     let info = trajectory.get("info").unwrap_or(&Value::Null);
     let instance = trajectory.get("instance_id").and_then(Value::as_str);
     let model = str_at(info, &["config", "model", "model_name"]);
-    session.record(
-        &envelope,
-        None,
-        vec![session_start("mini-swe-agent", instance, model, None)],
-        None,
-        &Map::new(),
+    let (mut session, items) = Assembler::open_object(
+        Format::MiniSweAgent,
+        trajectory,
+        &["messages"],
+        session_start("mini-swe-agent", instance, model, None),
     );
     let mut pending: Option<String> = None;
     let mut steps = 0;

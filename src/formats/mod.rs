@@ -194,8 +194,12 @@ impl Layout {
     }
 }
 
-/// Recognises the format of a file from its contents.
+/// Recognises the format of a file from its contents: from its first line when that is a whole JSON value, else
+/// from the whole file read as one document.
 pub fn detect(bytes: &[u8]) -> Result<Format, FormatError> {
+    if let Some(found) = detect_start(bytes) {
+        return found;
+    }
     let layout = Layout::read(bytes).map_err(|error| {
         FormatError::Unrecognised(format!("it is not JSON or JSON Lines ({error})"))
     })?;
@@ -304,8 +308,8 @@ impl SourceSession {
     }
 }
 
-/// Gives each of many sessions its key: `name(index, session)` when it has one and it is not taken, else its
-/// position in the file.
+/// Gives each of many sessions its key: its name, cleaned, when it has one that is not taken, else its position in
+/// the file.
 fn keyed(sessions: Vec<Vec<Map<String, Value>>>, names: Vec<Option<String>>) -> Vec<SourceSession> {
     let mut taken = std::collections::HashSet::new();
     sessions

@@ -16,8 +16,8 @@
 //! | (evaluation line) | `session_end` last: `status` `error` when `error` is set, else `finished`; `result`: `metrics.accumulated_cost` |
 
 use super::build::{
-    self, Assembler, Container, custom, event, session_end, session_start, str_at, text_of,
-    timestamp, tool_call, tool_result, with_text,
+    Assembler, Container, custom, event, session_end, session_start, str_at, text_of, timestamp,
+    tool_call, tool_result, with_text,
 };
 use super::{Format, Layout, SourceSession};
 use serde_json::{Map, Value, json};
@@ -55,7 +55,7 @@ pub(super) fn sessions(layout: Layout) -> Vec<SourceSession> {
                 .iter()
                 .map(|value| match value.as_object() {
                     Some(line) => evaluation_events(line),
-                    None => events_of(std::slice::from_ref(value), Container::Lines, None),
+                    None => events_of(std::slice::from_ref(value), Container::Lines),
                 })
                 .collect();
             super::keyed(sessions, names)
@@ -63,15 +63,13 @@ pub(super) fn sessions(layout: Layout) -> Vec<SourceSession> {
         Layout::Document(Value::Object(line)) if is_evaluation(&line) => {
             SourceSession::whole(evaluation_events(&line))
         }
-        Layout::Lines(values) => SourceSession::whole(events_of(&values, Container::Lines, None)),
+        Layout::Lines(values) => SourceSession::whole(events_of(&values, Container::Lines)),
         Layout::Document(Value::Array(values)) => {
-            SourceSession::whole(events_of(&values, Container::Array, None))
+            SourceSession::whole(events_of(&values, Container::Array))
         }
-        Layout::Document(value) => SourceSession::whole(events_of(
-            std::slice::from_ref(&value),
-            Container::Lines,
-            None,
-        )),
+        Layout::Document(value) => {
+            SourceSession::whole(events_of(std::slice::from_ref(&value), Container::Lines))
+        }
     }
 }
 
@@ -83,43 +81,35 @@ fn first_model(events: &[Value]) -> Option<&str> {
 }
 
 /// A list of events as one session.
-fn events_of(
-    events: &[Value],
-    container: Container,
-    model: Option<&str>,
-) -> Vec<Map<String, Value>> {
-    let mut session = Assembler::new(Format::OpenHands, container);
-    let model = model.or_else(|| first_model(events));
+fn events_of(events: &[Value], container: Container) -> Vec<Map<String, Value>> {
+    let model = first_model(events);
     let mut calls = HashSet::new();
-    for value in events {
-        let mut mapped = Vec::new();
-        if session.is_empty() {
-            mapped.push(session_start("openhands", None, model, None));
-        }
-        mapped.extend(event_events(value, model, &mut calls));
-        let ts = timestamp(value.get("timestamp"));
-        session.record(value, None, mapped, ts.as_deref(), &Map::new());
-    }
-    session.finish()
+    Assembler::list(
+        Format::OpenHands,
+        container,
+        events,
+        session_start("openhands", None, model, None),
+        |value| event_events(value, model, &mut calls),
+    )
 }
 
 /// An evaluation output line: its fields other than `history` first, then an event per history entry, then the
 /// outcome.
 fn evaluation_events(line: &Map<String, Value>) -> Vec<Map<String, Value>> {
-    let mut session = Assembler::new(Format::OpenHands, Container::Object);
-    let (envelope, items) = build::split(line, &["history"]);
-    let history: &[Value] = items.first().map(|(_, list)| *list).unwrap_or(&[]);
+    let history = line
+        .get("history")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
     let model = line
         .get("metadata")
         .and_then(|metadata| str_at(metadata, &["llm_config", "model"]))
         .or_else(|| first_model(history));
     let instance = line.get("instance_id").and_then(Value::as_str);
-    session.record(
-        &envelope,
-        None,
-        vec![session_start("openhands", instance, model, None)],
-        None,
-        &Map::new(),
+    let (mut session, _) = Assembler::open_object(
+        Format::OpenHands,
+        line,
+        &["history"],
+        session_start("openhands", instance, model, None),
     );
     let mut calls = HashSet::new();
     for value in history {

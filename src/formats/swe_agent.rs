@@ -10,8 +10,8 @@
 //! | each `history` message, when there are none | the chat mapping (docs/CAPTURE.md) |
 
 use super::build::{
-    self, Assembler, Container, custom, event, session_end, session_start, str_at, text_of,
-    tool_call, tool_result, with_text,
+    Assembler, custom, event, session_end, session_start, str_at, text_of, tool_call, tool_result,
+    with_text,
 };
 use super::{Format, chat};
 use serde_json::{Map, Value, json};
@@ -33,8 +33,6 @@ pub(super) fn looks_like(record: &Map<String, Value>) -> bool {
 
 /// Converts a trajectory.
 pub(super) fn to_events(trajectory: &Map<String, Value>) -> Vec<Map<String, Value>> {
-    let mut session = Assembler::new(Format::SweAgent, Container::Object);
-    let (envelope, items) = build::split(trajectory, &["trajectory", "history"]);
     // `replay_config` is an object, or JSON text in some versions.
     let replay = match trajectory.get("replay_config") {
         Some(Value::String(text)) => serde_json::from_str(text).ok(),
@@ -43,12 +41,11 @@ pub(super) fn to_events(trajectory: &Map<String, Value>) -> Vec<Map<String, Valu
     let model = replay
         .as_ref()
         .and_then(|replay| str_at(replay, &["agent", "model", "name"]));
-    session.record(
-        &envelope,
-        None,
-        vec![session_start("swe-agent", None, model, None)],
-        None,
-        &Map::new(),
+    let (mut session, items) = Assembler::open_object(
+        Format::SweAgent,
+        trajectory,
+        &["trajectory", "history"],
+        session_start("swe-agent", None, model, None),
     );
     let has_steps = items
         .iter()

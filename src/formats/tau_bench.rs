@@ -6,7 +6,7 @@
 //! | the session without `traj` | `session_start` (agent `tau-bench`, `session_id` = `task-<task_id>-trial-<trial>`); `session_end` last (`status`: `success` when `reward` is 1, else `failure`; `result.reward`) |
 //! | each `traj` message | the chat mapping (docs/CAPTURE.md) |
 
-use super::build::{self, Assembler, Container, session_end, session_start};
+use super::build::{Assembler, session_end, session_start};
 use super::{Format, chat};
 use serde_json::{Map, Value, json};
 
@@ -32,15 +32,12 @@ pub(super) fn key(session: &Map<String, Value>) -> Option<String> {
 
 /// Converts one session.
 pub(super) fn to_events(session_value: &Map<String, Value>) -> Vec<Map<String, Value>> {
-    let mut session = Assembler::new(Format::TauBench, Container::Object);
-    let (envelope, items) = build::split(session_value, &["traj"]);
     let name = key(session_value);
-    session.record(
-        &envelope,
-        None,
-        vec![session_start("tau-bench", name.as_deref(), None, None)],
-        None,
-        &Map::new(),
+    let (mut session, items) = Assembler::open_object(
+        Format::TauBench,
+        session_value,
+        &["traj"],
+        session_start("tau-bench", name.as_deref(), None, None),
     );
     for (field, messages) in items {
         for message in messages {
