@@ -197,13 +197,19 @@ impl Layout {
 /// Recognises the format of a file from its contents: from its first line when that is a whole JSON value, else
 /// from the whole file read as one document.
 pub fn detect(bytes: &[u8]) -> Result<Format, FormatError> {
+    detect_read(bytes).map(|(format, _)| format)
+}
+
+/// [`detect`], also giving back the file's [`Layout`] when recognising it took reading the whole file, so that a
+/// caller going on to [`read_layout`] does not parse it again.
+pub fn detect_read(bytes: &[u8]) -> Result<(Format, Option<Layout>), FormatError> {
     if let Some(found) = detect_start(bytes) {
-        return found;
+        return found.map(|format| (format, None));
     }
     let layout = Layout::read(bytes).map_err(|error| {
         FormatError::Unrecognised(format!("it is not JSON or JSON Lines ({error})"))
     })?;
-    detect_layout(&layout)
+    Ok((detect_layout(&layout)?, Some(layout)))
 }
 
 /// Recognises the format of a file from its first bytes when its first line is a whole JSON value and ends
@@ -339,7 +345,15 @@ pub fn read(
     bytes: &[u8],
     context: &Context,
 ) -> Result<Vec<SourceSession>, FormatError> {
-    let layout = Layout::read(bytes)?;
+    read_layout(format, Layout::read(bytes)?, context)
+}
+
+/// [`read`] of a file already parsed.
+pub fn read_layout(
+    format: Format,
+    layout: Layout,
+    context: &Context,
+) -> Result<Vec<SourceSession>, FormatError> {
     let sessions = match format {
         Format::Hive => SourceSession::whole(
             layout

@@ -420,9 +420,9 @@ impl Repository {
             path: session.path.clone(),
             source,
         })?;
-        let format = match session.format {
-            Some(format) => format,
-            None => formats::detect(&bytes)?,
+        let (format, layout) = match session.format {
+            Some(format) => (format, None),
+            None => formats::detect_read(&bytes)?,
         };
         if format == Format::Hive {
             let events = self.parse_event_lines_as_given(&bytes)?;
@@ -435,7 +435,11 @@ impl Repository {
             formats::Context::default()
         };
         let mut units = Vec::new();
-        for source in formats::read(format, &bytes, &context)? {
+        let layout = match layout {
+            Some(layout) => layout,
+            None => formats::Layout::read(&bytes)?,
+        };
+        for source in formats::read_layout(format, layout, &context)? {
             let run = match &source.key {
                 Some(key) => format!("{}/{key}", session.run),
                 None => session.run.clone(),
