@@ -138,6 +138,7 @@ fn read_run_10k_events(bencher: Bencher) {
                 threshold: payload::DEFAULT_THRESHOLD,
                 workspace: None,
                 code: None,
+                fork: None,
             },
         )
         .unwrap();

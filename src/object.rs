@@ -428,9 +428,22 @@ pub struct RunMeta {
     /// The code repository the session ran in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<CodeContext>,
+    /// The run this one was forked from, for a fork.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forked_from: Option<ForkPoint>,
     /// Fields written by a newer hive, kept as they are.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// Where a fork came from: its first `seq` events are the first `seq` events of `run` (the same event objects),
+/// and its own events, if any, follow them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForkPoint {
+    /// The run forked.
+    pub run: String,
+    /// Events taken from it.
+    pub seq: u64,
 }
 
 /// A commit: one step of a run's history.

@@ -7,6 +7,7 @@ mod connect;
 mod disconnect;
 mod error;
 mod export;
+mod fork;
 mod fsck;
 mod gc;
 mod hook;
@@ -58,6 +59,7 @@ enum Command {
     Gc(gc::Args),
     Import(import::Args),
     Export(export::Args),
+    Fork(fork::Args),
     Connect(connect::Args),
     Disconnect(disconnect::Args),
     Hook(hook::Args),
@@ -175,6 +177,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Gc(args) => gc::run(args, &context),
         Command::Import(args) => import::run(args, &context),
         Command::Export(args) => export::run(args, &context),
+        Command::Fork(args) => fork::run(args, &context),
         Command::Connect(args) => connect::run(args, &context),
         Command::Disconnect(args) => disconnect::run(args, &context),
         Command::Hook(args) => hook::run(args, &context),

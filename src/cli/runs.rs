@@ -36,6 +36,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
                 "tokens": meta.map(|meta| meta.tokens),
                 "cost_usd": meta.and_then(|meta| meta.cost_usd),
                 "duration_ms": meta.and_then(|meta| meta.duration_ms),
+                "forked_from": meta.and_then(|meta| meta.forked_from.clone()),
             }))?;
         }
         return out.finish().map(|()| 0);

@@ -136,6 +136,12 @@ fn show_commit(
         facts.push(format!("{:.1}s", duration as f64 / 1000.0));
     }
     out.line(format!("Run info: {}", facts.join(", ")))?;
+    if let Some(fork) = &meta.forked_from {
+        out.line(format!(
+            "Forked:   from {}@{} (its first {} events)",
+            fork.run, fork.seq, fork.seq
+        ))?;
+    }
     if let Some(code) = &meta.code {
         let commit_text = code
             .commit

@@ -293,6 +293,7 @@ impl Repository {
                     threshold: self.blob_threshold(),
                     workspace: self.workspace(),
                     code,
+                    fork: None,
                 },
             )?;
             // Held from the first object write to the reference update, so gc never prunes these objects.

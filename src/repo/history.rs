@@ -8,7 +8,8 @@ use crate::canonical;
 use crate::event::{Event, EventBody};
 use crate::id::{ObjectId, ObjectKind};
 use crate::object::{
-    CodeContext, Commit, EntryKind, EventList, HashedObject, RawObject, RunMeta, Tree, TreeEntry,
+    CodeContext, Commit, EntryKind, EventList, ForkPoint, HashedObject, RawObject, RunMeta, Tree,
+    TreeEntry,
 };
 use crate::payload;
 use crate::store::ObjectStore;
@@ -38,6 +39,8 @@ pub struct CommitInput<'a> {
     pub workspace: Option<String>,
     /// Code repository to record when no event names one.
     pub code: Option<CodeContext>,
+    /// For the first commit of a run forked from another: where from.
+    pub fork: Option<ForkPoint>,
 }
 
 /// A built commit: the objects to write (the commit last) and the decoded commit.
@@ -103,12 +106,7 @@ pub fn build_commit(
     }
     let mut objects = Vec::with_capacity(input.events.len() + 4);
     let mut event_ids = Vec::with_capacity(input.events.len());
-    let mut state: Option<BTreeMap<String, ObjectId>> = None;
-    let mut started = meta
-        .started
-        .as_deref()
-        .and_then(|text| Timestamp::parse(text).ok());
-    let mut last_time = None;
+    let mut run = RunState::new(meta, input.parent.and_then(|(_, commit)| commit.tree));
     let mut maps = Vec::with_capacity(input.events.len());
     for (offset, map) in input.events.into_iter().enumerate() {
         let seq = first_seq + offset as u64;
@@ -123,27 +121,7 @@ pub fn build_commit(
             line: offset + 1,
             message: error.to_string(),
         })?;
-        if let Ok(time) = Timestamp::parse(&event.ts) {
-            started = Some(started.map_or(time, |first| first.min(time)));
-            last_time = Some(last_time.map_or(time, |last: Timestamp| last.max(time)));
-        }
-        apply_to_meta(&mut meta, &event);
-        if let EventBody::StateUpdate { key, value } = &event.body {
-            let entries = match &mut state {
-                Some(entries) => entries,
-                None => state.insert(load_state(
-                    store,
-                    input.parent.and_then(|(_, commit)| commit.tree),
-                )?),
-            };
-            if value.is_null() {
-                entries.remove(key);
-            } else {
-                let blob = RawObject::new(ObjectKind::Blob, canonical::to_vec(value)).hashed();
-                entries.insert(key.clone(), blob.id());
-                objects.push(blob);
-            }
-        }
+        run.apply(store, &event, &mut objects)?;
         maps.push(event.into_map());
     }
     // Externalizing, encoding and hashing each event is independent of the others: spread over the cores, in
@@ -170,19 +148,9 @@ pub fn build_commit(
         event_ids.push(object.id());
         objects.push(object);
     }
-    meta.events = first_seq + event_ids.len() as u64;
-    if let Some(started) = started {
-        meta.started = Some(started.to_rfc3339());
-        if let Some(last) = last_time {
-            meta.duration_ms = Some(
-                meta.duration_ms
-                    .unwrap_or(0)
-                    .max((last.0 - started.0).max(0) as u64),
-            );
-        }
-    }
-    if meta.status.is_none() {
-        meta.status = Some("running".to_string());
+    let (mut meta, tree) = run.finish(first_seq + event_ids.len() as u64, &mut objects);
+    if let Some(fork) = input.fork {
+        meta.forked_from = Some(fork);
     }
     if meta.code.is_none() {
         meta.code = input.code;
@@ -200,29 +168,9 @@ pub fn build_commit(
         objects.push(list);
         Some(id)
     };
-    let tree = match state {
-        None => input.parent.and_then(|(_, commit)| commit.tree),
-        Some(entries) if entries.is_empty() => None,
-        Some(entries) => {
-            let tree = Tree {
-                entries: entries
-                    .into_iter()
-                    .map(|(name, id)| TreeEntry {
-                        name,
-                        kind: EntryKind::Blob,
-                        id,
-                    })
-                    .collect(),
-            }
-            .encode()
-            .hashed();
-            let id = tree.id();
-            objects.push(tree);
-            Some(id)
-        }
-    };
     let message = match (input.message.is_empty(), meta.events - first_seq) {
         (false, _) => input.message,
+        (true, 0) => "no events".to_string(),
         (true, 1) => format!("1 event (seq {first_seq})"),
         (true, added) => format!("{added} events (seq {first_seq}..{})", meta.events - 1),
     };
@@ -244,6 +192,248 @@ pub fn build_commit(
         id,
         commit,
     })
+}
+
+/// Everything a fork is made from.
+#[derive(Debug)]
+pub struct ForkInput<'a> {
+    /// The run forked.
+    pub source: &'a str,
+    /// Its head.
+    pub head: ObjectId,
+    /// How many of its first events the fork takes.
+    pub seq: u64,
+    /// The new run's name.
+    pub run: &'a str,
+    /// `Name <email>`.
+    pub author: String,
+    /// Commit time.
+    pub time: Timestamp,
+    /// Commit message; empty for the default.
+    pub message: String,
+}
+
+/// Builds the first commit of a run whose history is the first `seq` events of another, copying no event.
+///
+/// Forked where one of the source's commits ends, the new commit's parent is that commit. Forked inside the events
+/// a commit added, its parent is the commit before and it lists the first of those events (the same event
+/// objects, in a new event list), so that nothing past the fork point is reachable from the new run. Its metadata
+/// and state are those of the source after its event `seq - 1`; tags and rating are not carried over.
+pub fn build_fork(store: &dyn ObjectStore, input: ForkInput<'_>) -> Result<BuiltCommit, RepoError> {
+    let head_commit = read_commit(store, input.head)?;
+    if input.seq > head_commit.run.events {
+        return Err(RepoError::NoSuchEvent {
+            run: input.source.to_string(),
+            seq: input.seq,
+            count: head_commit.run.events,
+        });
+    }
+    let fork = ForkPoint {
+        run: input.source.to_string(),
+        seq: input.seq,
+    };
+    // From the head back: the newest commit that ends exactly at the fork point, or the one whose events span it.
+    let mut current = Some((input.head, head_commit));
+    let mut objects = Vec::new();
+    let (parents, events, meta, tree) = loop {
+        let Some((id, commit)) = current else {
+            // Forked at 0 in a run whose first commit adds events: a run with no history.
+            let meta = RunMeta {
+                name: input.run.to_string(),
+                ..RunMeta::default()
+            };
+            let (meta, tree) = RunState::new(meta, None).finish(0, &mut objects);
+            break (Vec::new(), None, meta, tree);
+        };
+        if commit.run.events == input.seq {
+            break (vec![id], None, commit.run, commit.tree);
+        }
+        let parent = match commit.first_parent() {
+            Some(parent) => Some((parent, read_commit(store, parent)?)),
+            None => None,
+        };
+        let before = parent.as_ref().map_or(0, |(_, parent)| parent.run.events);
+        if before >= input.seq {
+            current = parent;
+            continue;
+        }
+        // The fork point falls inside this commit's events: the first `seq - before` of them, replayed over the
+        // parent's metadata and state.
+        let list_id = commit.events.ok_or_else(|| RepoError::Decode {
+            id,
+            source: crate::object::DecodeError::Malformed {
+                kind: ObjectKind::Commit,
+                reason: "it adds to the run's event count but lists no events".into(),
+            },
+        })?;
+        let raw = store.read(&list_id)?.ok_or_else(|| missing(list_id))?;
+        let list = EventList::decode(&raw).map_err(|source| RepoError::Decode {
+            id: list_id,
+            source,
+        })?;
+        let taken: Vec<ObjectId> = list
+            .events
+            .iter()
+            .take((input.seq - before) as usize)
+            .copied()
+            .collect();
+        let meta = parent
+            .as_ref()
+            .map_or_else(RunMeta::default, |(_, parent)| parent.run.clone());
+        let mut state = RunState::new(meta, parent.as_ref().and_then(|(_, parent)| parent.tree));
+        for (offset, event_id) in taken.iter().enumerate() {
+            let mut map = read_event(store, *event_id)?;
+            payload::resolve(&mut map, store)?;
+            let event = Event::from_map(map).map_err(|error| RepoError::BadEvent {
+                line: offset + 1,
+                message: error.to_string(),
+            })?;
+            state.apply(store, &event, &mut objects)?;
+        }
+        let (meta, tree) = state.finish(input.seq, &mut objects);
+        let listed = EventList {
+            first_seq: before,
+            events: taken,
+        }
+        .encode()
+        .hashed();
+        let listed_id = listed.id();
+        objects.push(listed);
+        break (
+            parent.map(|(id, _)| vec![id]).unwrap_or_default(),
+            Some(listed_id),
+            meta,
+            tree,
+        );
+    };
+    let mut meta = meta;
+    meta.name = input.run.to_string();
+    meta.forked_from = Some(fork);
+    meta.tags.clear();
+    meta.rating = None;
+    let message = if input.message.is_empty() {
+        format!("fork of {}@{}", input.source, input.seq)
+    } else {
+        input.message
+    };
+    let commit = Commit {
+        parents,
+        events,
+        tree,
+        author: input.author,
+        time: input.time.to_rfc3339(),
+        message,
+        run: meta,
+        extra: Map::new(),
+    };
+    let object = commit.encode().hashed();
+    let id = object.id();
+    objects.push(object);
+    Ok(BuiltCommit {
+        objects,
+        id,
+        commit,
+    })
+}
+
+/// A run's metadata and state as events are applied to it, from a commit's.
+struct RunState {
+    meta: RunMeta,
+    started: Option<Timestamp>,
+    last_time: Option<Timestamp>,
+    /// The tree the events start from.
+    base_tree: Option<ObjectId>,
+    /// The state entries, once an event changed one.
+    entries: Option<BTreeMap<String, ObjectId>>,
+}
+
+impl RunState {
+    fn new(meta: RunMeta, base_tree: Option<ObjectId>) -> RunState {
+        let started = meta
+            .started
+            .as_deref()
+            .and_then(|text| Timestamp::parse(text).ok());
+        RunState {
+            meta,
+            started,
+            last_time: None,
+            base_tree,
+            entries: None,
+        }
+    }
+
+    /// Applies one event; a state value it sets is added to `objects` as a blob.
+    fn apply(
+        &mut self,
+        store: &dyn ObjectStore,
+        event: &Event,
+        objects: &mut Vec<HashedObject>,
+    ) -> Result<(), RepoError> {
+        if let Ok(time) = Timestamp::parse(&event.ts) {
+            self.started = Some(self.started.map_or(time, |first| first.min(time)));
+            self.last_time = Some(
+                self.last_time
+                    .map_or(time, |last: Timestamp| last.max(time)),
+            );
+        }
+        apply_to_meta(&mut self.meta, event);
+        if let EventBody::StateUpdate { key, value } = &event.body {
+            let entries = match &mut self.entries {
+                Some(entries) => entries,
+                None => self.entries.insert(load_state(store, self.base_tree)?),
+            };
+            if value.is_null() {
+                entries.remove(key);
+            } else {
+                let blob = RawObject::new(ObjectKind::Blob, canonical::to_vec(value)).hashed();
+                entries.insert(key.clone(), blob.id());
+                objects.push(blob);
+            }
+        }
+        Ok(())
+    }
+
+    /// The metadata of the run once it holds `events` events, and its state tree (a new tree is added to
+    /// `objects`).
+    fn finish(self, events: u64, objects: &mut Vec<HashedObject>) -> (RunMeta, Option<ObjectId>) {
+        let mut meta = self.meta;
+        meta.events = events;
+        if let Some(started) = self.started {
+            meta.started = Some(started.to_rfc3339());
+            if let Some(last) = self.last_time {
+                meta.duration_ms = Some(
+                    meta.duration_ms
+                        .unwrap_or(0)
+                        .max((last.0 - started.0).max(0) as u64),
+                );
+            }
+        }
+        if meta.status.is_none() {
+            meta.status = Some("running".to_string());
+        }
+        let tree = match self.entries {
+            None => self.base_tree,
+            Some(entries) if entries.is_empty() => None,
+            Some(entries) => {
+                let tree = Tree {
+                    entries: entries
+                        .into_iter()
+                        .map(|(name, id)| TreeEntry {
+                            name,
+                            kind: EntryKind::Blob,
+                            id,
+                        })
+                        .collect(),
+                }
+                .encode()
+                .hashed();
+                let id = tree.id();
+                objects.push(tree);
+                Some(id)
+            }
+        };
+        (meta, tree)
+    }
 }
 
 fn load_state(

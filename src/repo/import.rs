@@ -520,6 +520,7 @@ impl Repository {
                     threshold: self.blob_threshold(),
                     workspace: self.workspace(),
                     code: None,
+                    fork: None,
                 },
             )
         };

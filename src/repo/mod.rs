@@ -5,6 +5,7 @@
 
 mod capture;
 mod export;
+mod fork;
 mod fsck;
 mod gc;
 mod history;
@@ -14,11 +15,12 @@ mod repack;
 mod resolve;
 
 pub use capture::{AppendSummary, CommitOptions, CommitOutcome};
+pub use fork::ForkOutcome;
 pub use fsck::{FsckReport, Problem, Severity};
 pub use gc::{GcOptions, GcReport};
 pub use history::{
-    BuiltCommit, CommitInput, build_commit, event_id_at, read_commit, read_event, read_run_events,
-    run_segments,
+    BuiltCommit, CommitInput, ForkInput, build_commit, build_fork, event_id_at, read_commit,
+    read_event, read_run_events, run_segments,
 };
 pub use import::{
     ImportOptions, ImportOutcome, ImportProgress, ImportReport, ImportSession, SessionReport,
@@ -191,6 +193,9 @@ pub enum RepoError {
         /// The rule and what is wrong with it.
         error: crate::redact::RedactError,
     },
+    /// A new run's name is taken.
+    #[error("a run named '{0}' already exists")]
+    RunExists(String),
     /// `gc` is already running in another process.
     #[error("another gc is running on this repository")]
     GcRunning,

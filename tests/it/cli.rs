@@ -729,3 +729,52 @@ fn commit_of_a_bad_session_file_changes_nothing() {
         "a refused commit changes nothing"
     );
 }
+
+#[test]
+fn fork_starts_a_run_from_the_first_events_of_another() {
+    let project = Project::new();
+    project.stage_and_commit("fix", &session("fix"));
+    let forked = project.hive(&["fork", "fix@4", "retry", "--json"]).json();
+    assert_eq!(forked["run"], "retry");
+    assert_eq!(forked["events"], 4);
+    assert_eq!(forked["forked_from"]["run"], "fix");
+    assert_eq!(forked["forked_from"]["seq"], 4);
+    // The first four events are the same objects.
+    for seq in 0..4 {
+        let a = project.hive(&["rev-parse", &format!("fix@{seq}")]);
+        let b = project.hive(&["rev-parse", &format!("retry@{seq}")]);
+        assert_eq!(a.ok(), b.ok());
+    }
+    assert_eq!(project.hive(&["rev-parse", "retry@4"]).code, 4);
+    // The fork goes on by itself; its metadata is that of the first four events.
+    let runs = project.hive(&["runs", "--json"]).json_lines();
+    let retry = runs.iter().find(|run| run["name"] == "retry").unwrap();
+    assert_eq!(retry["status"], "running");
+    assert_eq!(retry["forked_from"], json!({"run": "fix", "seq": 4}));
+    project.stage_and_commit(
+        "retry",
+        r#"{"kind":"assistant_message","text":"another way"}"#,
+    );
+    let shown = project.hive(&["show", "retry"]);
+    assert!(shown.ok().contains("Forked:   from fix@4"), "{shown:?}");
+    assert!(shown.ok().contains("another way"));
+    // RUN alone takes every event.
+    let whole = project.hive(&["fork", "fix", "copy", "--json"]).json();
+    assert_eq!(whole["events"], 6);
+    assert_eq!(
+        project.hive(&["rev-parse", "fix"]).ok(),
+        project.hive(&["rev-parse", "copy~1"]).ok()
+    );
+    // Refusals, each with its reason.
+    let taken = project.hive(&["fork", "fix@1", "retry"]);
+    assert_eq!(taken.code, 5);
+    assert!(taken.stderr.contains("a run named 'retry' already exists"));
+    let past = project.hive(&["fork", "fix@7", "late"]);
+    assert_eq!(past.code, 4);
+    assert!(past.stderr.contains("has 6 events"), "{past:?}");
+    let bad = project.hive(&["fork", "fix@x", "late"]);
+    assert_eq!(bad.code, 2);
+    assert_eq!(project.hive(&["fork", "nope@1", "late"]).code, 4);
+    assert_eq!(project.hive(&["fork", "fix@1", "a//b"]).code, 3);
+    assert!(project.hive(&["fsck"]).ok().contains("ok"));
+}

@@ -41,6 +41,7 @@ fn input<'a>(
         threshold: 64,
         workspace: None,
         code: None,
+        fork: None,
     }
 }
 
@@ -367,4 +368,145 @@ fn packs_are_merged_as_commits_accumulate() {
         assert_eq!(repo.events(&format!("r{run}")).unwrap().len(), 10);
     }
     assert!(!repo.fsck().unwrap().has_errors());
+}
+
+/// Every event object reachable from a run's head.
+fn reachable_events(store: &MemoryStore, head: hive::ObjectId) -> Vec<hive::ObjectId> {
+    hive::repo::run_segments(store, head)
+        .unwrap()
+        .into_iter()
+        .flat_map(|segment| segment.events)
+        .collect()
+}
+
+#[test]
+fn a_fork_at_every_seq_shares_the_first_events_and_nothing_after() {
+    use hive::repo::{ForkInput, build_fork};
+    let store = MemoryStore::new();
+    let all = events(
+        0,
+        vec![
+            json!({"kind": "session_start", "agent": "codex", "model": "m1", "session_id": "s"}),
+            json!({"kind": "user_message", "text": "go"}),
+            json!({"kind": "state_update", "key": "plan", "value": "first"}),
+            json!({"kind": "assistant_message", "text": "a", "model": "m2", "usage": {"input_tokens": 10, "output_tokens": 1, "cost_usd": 0.25}}),
+            json!({"kind": "tool_call", "call_id": "c1", "tool": "Bash", "input": {"command": "ls"}}),
+            json!({"kind": "tool_result", "call_id": "c1", "output": "x".repeat(200)}),
+            json!({"kind": "state_update", "key": "plan", "value": "second"}),
+            json!({"kind": "state_update", "key": "notes", "value": [1, 2]}),
+            json!({"kind": "assistant_message", "text": "b", "usage": {"input_tokens": 5, "output_tokens": 2, "cost_usd": 0.5}}),
+            json!({"kind": "session_end", "status": "success"}),
+        ],
+    );
+    // Commits of 3, 0 (metadata only), 4 and 3 events.
+    let (c1, k1) = commit_into(&store, "src", None, all[..3].to_vec());
+    let (c2, k2) = commit_into(&store, "src", Some((c1, &k1)), Vec::new());
+    let (c3, k3) = commit_into(&store, "src", Some((c2, &k2)), all[3..7].to_vec());
+    let (head, head_commit) = commit_into(&store, "src", Some((c3, &k3)), all[7..].to_vec());
+    let source_ids = reachable_events(&store, head);
+    let source_events = read_run_events(&store, head).unwrap();
+    for seq in 0..=10u64 {
+        let built = build_fork(
+            &store,
+            ForkInput {
+                source: "src",
+                head,
+                seq,
+                run: "fork",
+                author: "A <a@example.com>".into(),
+                time: Timestamp(1_700_000_000_000),
+                message: String::new(),
+            },
+        )
+        .unwrap();
+        store.write_batch(&built.objects).unwrap();
+        // No event is written: only an event list (when forked inside a commit) and the commit.
+        assert!(
+            built
+                .objects
+                .iter()
+                .all(|object| object.kind() != ObjectKind::Event),
+            "seq {seq}"
+        );
+        let fork = &built.commit.run;
+        assert_eq!(fork.events, seq);
+        assert_eq!(fork.name, "fork");
+        let point = fork.forked_from.as_ref().unwrap();
+        assert_eq!((point.run.as_str(), point.seq), ("src", seq));
+        // The same event objects, and none past the fork point.
+        let ids = reachable_events(&store, built.id);
+        assert_eq!(ids, source_ids[..seq as usize], "seq {seq}");
+        assert_eq!(
+            read_run_events(&store, built.id).unwrap(),
+            source_events[..seq as usize]
+        );
+        // Metadata and state as if the first `seq` events had been committed on their own.
+        let alone = build_commit(&store, input("alone", None, all[..seq as usize].to_vec()))
+            .unwrap()
+            .commit;
+        assert_eq!(
+            (
+                &fork.model,
+                &fork.status,
+                fork.tokens.input,
+                fork.cost_usd,
+                &fork.started,
+                fork.duration_ms
+            ),
+            (
+                &alone.run.model,
+                &alone.run.status,
+                alone.run.tokens.input,
+                alone.run.cost_usd,
+                &alone.run.started,
+                alone.run.duration_ms
+            ),
+            "seq {seq}"
+        );
+        assert_eq!(built.commit.tree, alone.tree, "seq {seq}");
+        // Forked where a commit ends: that commit is the parent and nothing is listed.
+        let boundary = [(3, c2), (7, c3), (10, head)];
+        if let Some((_, parent)) = boundary.iter().find(|(at, _)| *at == seq) {
+            assert_eq!(built.commit.parents, [*parent]);
+            assert_eq!(built.commit.events, None);
+        }
+        // The fork goes on from its own point.
+        let next = events(
+            seq,
+            vec![json!({"kind": "user_message", "text": "another way"})],
+        );
+        let (grown, grown_commit) =
+            commit_into(&store, "fork", Some((built.id, &built.commit)), next);
+        assert_eq!(grown_commit.run.events, seq + 1);
+        assert_eq!(grown_commit.run.forked_from, fork.forked_from);
+        assert_eq!(
+            reachable_events(&store, grown)[..seq as usize],
+            source_ids[..seq as usize]
+        );
+        assert!(event_id_at(&store, grown, seq).unwrap().is_some());
+    }
+    let past = build_fork(
+        &store,
+        ForkInput {
+            source: "src",
+            head,
+            seq: 11,
+            run: "fork",
+            author: "A <a@example.com>".into(),
+            time: Timestamp(1_700_000_000_000),
+            message: String::new(),
+        },
+    );
+    assert!(
+        matches!(
+            past,
+            Err(hive::repo::RepoError::NoSuchEvent {
+                seq: 11,
+                count: 10,
+                ..
+            })
+        ),
+        "{past:?}"
+    );
+    assert_eq!(head_commit.run.events, 10);
 }
