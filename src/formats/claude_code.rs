@@ -21,7 +21,7 @@ use super::build::{
     Assembler, Container, custom, event, text_of, timestamp, usage as counts, with_text,
 };
 use serde_json::{Map, Value, json};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 const RECORD_TYPES: [&str; 9] = [
     "user",
@@ -68,6 +68,113 @@ fn usage(value: &Value) -> Option<Value> {
         "cache_read_input_tokens",
         "cache_creation_input_tokens",
     )
+}
+
+/// A later branch of a transcript's `parentUuid` tree.
+pub(super) struct TreeBranch {
+    /// The start of the uuid of its first record (more of it when two branches start alike).
+    pub name: String,
+    /// The branch it grew from: 0 for the first, `n` for the `n`th of those returned.
+    pub from: usize,
+    /// Its conversation, as indexes into the records: those of the branch it grew from up to where they part,
+    /// then its own.
+    pub records: Vec<usize>,
+    /// Where its own records start in `records`.
+    own: usize,
+}
+
+/// Whether a record is a turn of the main conversation (a message, not a sub-agent's record, an attachment or
+/// progress).
+fn is_turn(record: &Value) -> bool {
+    matches!(
+        record.get("type").and_then(Value::as_str),
+        Some("user" | "assistant")
+    ) && record.get("isSidechain") != Some(&Value::Bool(true))
+}
+
+/// The branches of a transcript's conversation after the first. Records link to their parent by `parentUuid`; a
+/// turn whose parent already has a turn after it that the model answered (a prompt edited, a conversation rewound)
+/// starts a branch. Each record goes to its parent's branch, or, without a known parent, to the branch of the record
+/// before it.
+pub(super) fn branches(records: &[Value]) -> Vec<TreeBranch> {
+    // Per branch (0: the first): its records; and for each uuid, its branch; for each parent with a turn after it,
+    // where that turn sits in its branch.
+    let mut lines: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut found: Vec<TreeBranch> = Vec::new();
+    let mut branch_of: HashMap<&str, usize> = HashMap::new();
+    let mut first_turn: HashMap<&str, (usize, usize)> = HashMap::new();
+    let mut current = 0;
+    for (index, record) in records.iter().enumerate() {
+        let parent = record
+            .get("parentUuid")
+            .and_then(Value::as_str)
+            .and_then(|parent| Some((parent, *branch_of.get(parent)?)));
+        let line = match parent {
+            None => current,
+            Some((parent, line)) if is_turn(record) => match first_turn.get(parent) {
+                None => {
+                    first_turn.insert(parent, (line, lines[line].len()));
+                    line
+                }
+                // A later turn under the same parent parts from the conversation only when the model answered
+                // on the way it parts from; local commands (`/status`, `/clear`) hang from one message by design.
+                Some(&(from, at))
+                    if lines[from][at..].iter().any(|&earlier| {
+                        records[earlier].get("type").and_then(Value::as_str) == Some("assistant")
+                    }) =>
+                {
+                    let uuid = record.get("uuid").and_then(Value::as_str).unwrap_or("");
+                    let mut name =
+                        crate::refs::clean_component(&uuid.chars().take(8).collect::<String>());
+                    if name.is_empty() || found.iter().any(|branch| branch.name == name) {
+                        name =
+                            format!("{}-{}", crate::refs::clean_component(uuid), found.len() + 1);
+                    }
+                    lines.push(lines[from][..at].to_vec());
+                    found.push(TreeBranch {
+                        name,
+                        from,
+                        records: Vec::new(),
+                        own: at,
+                    });
+                    lines.len() - 1
+                }
+                Some(_) => line,
+            },
+            Some((_, line)) => line,
+        };
+        lines[line].push(index);
+        if let Some(uuid) = record.get("uuid").and_then(Value::as_str) {
+            branch_of.entry(uuid).or_insert(line);
+        }
+        current = line;
+    }
+    for (branch, records) in found.iter_mut().zip(lines.into_iter().skip(1)) {
+        branch.records = records;
+    }
+    // Only a branch the model answered in is a fork of the conversation (a shell command run with `!` also hangs
+    // from the first message); one that is not stays in the transcript's run only, and a branch of it counts as a
+    // branch of what it grew from.
+    let mut kept: Vec<TreeBranch> = Vec::new();
+    // For each branch found, the index it has in `kept` (0 for the first branch), or what it grew from.
+    let mut index_of: Vec<usize> = Vec::with_capacity(found.len());
+    for branch in found {
+        let from = if branch.from == 0 {
+            0
+        } else {
+            index_of[branch.from - 1]
+        };
+        let answered = branch.records[branch.own..]
+            .iter()
+            .any(|&index| records[index].get("type").and_then(Value::as_str) == Some("assistant"));
+        if answered {
+            kept.push(TreeBranch { from, ..branch });
+            index_of.push(kept.len());
+        } else {
+            index_of.push(from);
+        }
+    }
+    kept
 }
 
 /// Converts a transcript's records, in order.

@@ -306,11 +306,27 @@ pub struct SourceSession {
     pub key: Option<String>,
     /// The events.
     pub events: Vec<Map<String, Value>>,
+    /// For a later branch of a transcript's conversation tree: its name and the session it grew from.
+    pub branch: Option<Branch>,
+}
+
+/// A later branch of a session's conversation (a prompt edited or a conversation rewound, so that one message has
+/// two answers): its run is `<file's run>+<name>`, a fork of the run of the session it grew from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Branch {
+    /// Its name among the file's branches: the start of the uuid of its first record of its own.
+    pub name: String,
+    /// The index, among the file's sessions, of the session it grew from (0: the whole file).
+    pub from: usize,
 }
 
 impl SourceSession {
     fn whole(events: Vec<Map<String, Value>>) -> Vec<SourceSession> {
-        vec![SourceSession { key: None, events }]
+        vec![SourceSession {
+            key: None,
+            events,
+            branch: None,
+        }]
     }
 }
 
@@ -334,6 +350,7 @@ fn keyed(sessions: Vec<Vec<Map<String, Value>>>, names: Vec<Option<String>>) -> 
             SourceSession {
                 key: Some(key),
                 events,
+                branch: None,
             }
         })
         .collect()
@@ -371,7 +388,23 @@ pub fn read_layout(
         ),
         Format::ClaudeCode => {
             let (container, records) = records_of(layout);
-            SourceSession::whole(claude_code::to_events(&records, container))
+            let mut sessions = SourceSession::whole(claude_code::to_events(&records, container));
+            for branch in claude_code::branches(&records) {
+                let records: Vec<Value> = branch
+                    .records
+                    .iter()
+                    .map(|&index| records[index].clone())
+                    .collect();
+                sessions.push(SourceSession {
+                    key: None,
+                    events: claude_code::to_events(&records, container),
+                    branch: Some(Branch {
+                        name: branch.name,
+                        from: branch.from,
+                    }),
+                });
+            }
+            sessions
         }
         Format::Codex => {
             let (container, records) = records_of(layout);

@@ -15,7 +15,7 @@ use super::{RepoError, Repository};
 use crate::event::Event;
 use crate::formats::{self, Format};
 use crate::id::ObjectId;
-use crate::object::{Commit, HashedObject};
+use crate::object::{Commit, ForkPoint, HashedObject};
 use crate::refs::{RefName, RefStore, RefUpdate, ReflogEntry};
 use crate::store::{PackOptions, order_for_packing};
 use crate::time::Timestamp;
@@ -426,7 +426,7 @@ impl Repository {
         };
         if format == Format::Hive {
             let events = self.parse_event_lines_as_given(&bytes)?;
-            let prepared = self.prepare_session(&session.run, events, options, author, time);
+            let prepared = self.prepare_session(&session.run, events, options, author, time, None);
             return Ok(vec![(session.run.clone(), prepared)]);
         }
         let context = if format == Format::MiniSweAgent {
@@ -439,11 +439,33 @@ impl Repository {
             Some(layout) => layout,
             None => formats::Layout::read(&bytes)?,
         };
-        for source in formats::read_layout(format, layout, &context)? {
-            let run = match &source.key {
-                Some(key) => format!("{}/{key}", session.run),
-                None => session.run.clone(),
-            };
+        let sources = formats::read_layout(format, layout, &context)?;
+        let runs: Vec<String> = sources
+            .iter()
+            .map(|source| match (&source.branch, &source.key) {
+                (Some(branch), _) => format!("{}+{}", session.run, branch.name),
+                (None, Some(key)) => format!("{}/{key}", session.run),
+                (None, None) => session.run.clone(),
+            })
+            .collect();
+        // A branch is a fork of the run it grew from, at the last event they have in common.
+        let forks: Vec<Option<ForkPoint>> = sources
+            .iter()
+            .map(|source| {
+                let branch = source.branch.as_ref()?;
+                let base = &sources.get(branch.from)?.events;
+                let seq = base
+                    .iter()
+                    .zip(&source.events)
+                    .take_while(|(a, b)| a == b)
+                    .count() as u64;
+                Some(ForkPoint {
+                    run: runs[branch.from].clone(),
+                    seq,
+                })
+            })
+            .collect();
+        for ((source, run), fork) in sources.into_iter().zip(runs).zip(forks) {
             let events = source
                 .events
                 .into_iter()
@@ -461,14 +483,14 @@ impl Repository {
                         })
                 })
                 .collect::<Result<Vec<_>, _>>();
-            let prepared =
-                events.and_then(|events| self.prepare_session(&run, events, options, author, time));
+            let prepared = events
+                .and_then(|events| self.prepare_session(&run, events, options, author, time, fork));
             units.push((run, prepared));
         }
         Ok(units)
     }
 
-    /// Builds one session's events against its run's head.
+    /// Builds one session's events against its run's head; a new run records `fork` as where it was forked from.
     fn prepare_session(
         &self,
         run: &str,
@@ -476,6 +498,7 @@ impl Repository {
         options: &ImportOptions,
         author: &str,
         time: Timestamp,
+        fork: Option<ForkPoint>,
     ) -> Result<Prepared, RepoError> {
         let name = RefName::run(run)?;
         let mut redactions = crate::redact::Counts::new();
@@ -507,7 +530,9 @@ impl Repository {
             events: count,
             fingerprint: whole.clone(),
         };
-        let build = |events: Vec<Map<String, Value>>, parent: Option<(ObjectId, &Commit)>| {
+        let build = |events: Vec<Map<String, Value>>,
+                     parent: Option<(ObjectId, &Commit)>,
+                     fork: Option<ForkPoint>| {
             history::build_commit(
                 &self.odb,
                 CommitInput {
@@ -520,7 +545,7 @@ impl Repository {
                     threshold: self.blob_threshold(),
                     workspace: self.workspace(),
                     code: None,
-                    fork: None,
+                    fork,
                 },
             )
         };
@@ -534,7 +559,7 @@ impl Repository {
             self.check_run_name_free(run)?;
             self.redact_events(&mut events, &mut redactions);
             number_from(&mut events, 0);
-            let built = build(events, None)?;
+            let built = build(events, None, fork)?;
             return Ok(Prepared {
                 mark: mark(built.id),
                 redactions,
@@ -567,7 +592,7 @@ impl Repository {
                 .into_iter()
                 .flat_map(|segment| segment.events)
                 .collect();
-            let ids: Vec<ObjectId> = build(events, None)?
+            let ids: Vec<ObjectId> = build(events, None, None)?
                 .objects
                 .iter()
                 .filter(|object| object.kind() == crate::id::ObjectKind::Event)
@@ -595,7 +620,7 @@ impl Repository {
                 events: count,
             });
         }
-        let built = build(tail, Some((head, &head_commit)))?;
+        let built = build(tail, Some((head, &head_commit)), None)?;
         Ok(Prepared {
             mark: mark(built.id),
             redactions,

@@ -3,7 +3,7 @@
 
 use crate::util::{Project, files_under};
 use hive::Repository;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A small transcript in Claude Code's shape: a prompt, thinking, a tool call and its result, an answer, and
 /// record types hive has no kind for.
@@ -208,10 +208,45 @@ fn every_real_file_imports_and_exports_back_json_equal() {
     let redactor = hive::redact::Redactor::built_in();
     let mut formats: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
     let mut records_total = 0;
+    // Branches of a transcript's conversation are forks of its run: checked below, not part of the round trip.
+    let forks: std::collections::BTreeMap<String, hive::object::ForkPoint> = repo
+        .runs()
+        .unwrap()
+        .into_iter()
+        .filter_map(|run| Some((run.name, run.head?.1.run.forked_from?)))
+        .collect();
+    assert!(forks.len() >= 3, "{forks:?}");
     for (path, runs) in &by_file {
         let mut exported = Vec::new();
         let mut format = None;
-        for run in runs {
+        let (branches, runs): (Vec<&String>, Vec<&String>) =
+            runs.iter().partition(|run| forks.contains_key(*run));
+        for branch in branches {
+            // The branch shares its first events with the run it grew from, and its records are the file's, in
+            // the file's order.
+            let fork = &forks[branch];
+            let ids = |run: &str| -> Vec<hive::ObjectId> {
+                repo.events(run)
+                    .unwrap()
+                    .into_iter()
+                    .map(|event| event.id)
+                    .collect()
+            };
+            let (base, own) = (ids(&fork.run), ids(branch));
+            assert!(fork.seq > 0 && own.len() as u64 > fork.seq, "{branch}");
+            assert_eq!(
+                own[..fork.seq as usize],
+                base[..fork.seq as usize],
+                "{branch}"
+            );
+            let (_, records) = repo.export(branch, None).unwrap();
+            let (_, whole) = repo.export(&fork.run, None).unwrap();
+            let mut rest = whole.iter();
+            for record in &records {
+                assert!(rest.any(|other| other == record), "{branch}: {record}");
+            }
+        }
+        for run in &runs {
             let (found, values) = repo.export(run, None).unwrap();
             format = Some(found);
             exported.extend(values);
@@ -371,4 +406,116 @@ fn numbers_folders_and_forced_formats() {
         let report = project.hive(&["import", "loop", "--json"]).json();
         assert_eq!(report["totals"]["sessions"], 1, "{report:#}");
     }
+}
+
+/// A Claude Code record of the main conversation.
+fn turn(kind: &str, uuid: &str, parent: Option<&str>, text: &str) -> String {
+    let content = if kind == "user" {
+        json!(text)
+    } else {
+        json!([{"type": "text", "text": text}])
+    };
+    json!({
+        "parentUuid": parent, "isSidechain": false, "sessionId": "s1", "type": kind, "uuid": uuid,
+        "message": {"role": kind, "content": content}, "timestamp": "2026-01-02T10:00:00.000Z"
+    })
+    .to_string()
+}
+
+#[test]
+fn a_rewound_conversation_becomes_a_fork_of_its_run() {
+    let project = Project::new();
+    let mut lines = vec![
+        turn("user", "caveat-0", None, "Caveat: local commands below"),
+        turn(
+            "user",
+            "clear-01",
+            Some("caveat-0"),
+            "<command-name>/clear</command-name>",
+        ),
+        turn("user", "ask-0001", Some("caveat-0"), "list 5 strengths"),
+        turn("assistant", "answer-1", Some("ask-0001"), "strengths..."),
+        turn("user", "more-001", Some("answer-1"), "and weaknesses?"),
+        turn("assistant", "answer-2", Some("more-001"), "weaknesses..."),
+        // A shell command run with `!` hangs from the first message: no fork, the model never answers it.
+        turn(
+            "user",
+            "bash-001",
+            Some("caveat-0"),
+            "<bash-input>ls</bash-input>",
+        ),
+        // The user edits the first prompt: a second answer to the same message.
+        turn("user", "edited-1", Some("caveat-0"), "list 5 weak points"),
+        turn("assistant", "answer-3", Some("edited-1"), "weak points..."),
+    ];
+    let path = project.write("s1.jsonl", &(lines.join("\n") + "\n"));
+    let report = project
+        .hive(&["import", path.to_str().unwrap(), "--json"])
+        .json();
+    let runs: Vec<&str> = report["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|session| session["run"].as_str().unwrap())
+        .collect();
+    assert_eq!(runs, ["s1", "s1+edited-1"]);
+    let listed = project.hive(&["runs", "--json"]).json_lines();
+    let branch = listed
+        .iter()
+        .find(|run| run["name"] == "s1+edited-1")
+        .unwrap();
+    // Its first two events (the session start and the caveat) are the transcript's run's, the same objects.
+    assert_eq!(branch["forked_from"], json!({"run": "s1", "seq": 2}));
+    assert_eq!(branch["events"], 4);
+    for seq in 0..2 {
+        assert_eq!(
+            project.hive(&["rev-parse", &format!("s1@{seq}")]).ok(),
+            project
+                .hive(&["rev-parse", &format!("s1+edited-1@{seq}")])
+                .ok()
+        );
+    }
+    // Exported, the branch is the conversation as the user saw it after the edit.
+    let exported: Vec<Value> = project.hive(&["export", "s1+edited-1"]).json_lines();
+    let uuids: Vec<&str> = exported
+        .iter()
+        .map(|record| record["uuid"].as_str().unwrap())
+        .collect();
+    assert_eq!(uuids, ["caveat-0", "edited-1", "answer-3"]);
+    // The transcript's run still gives back the whole file.
+    assert_eq!(
+        project.hive(&["export", "s1"]).json_lines(),
+        records(&(lines.join("\n") + "\n"))
+    );
+
+    // The session goes on in the branch, and the user rewinds once more: the branch grows by a commit, and the
+    // new branch is a fork of the first branch.
+    lines.push(turn("user", "again-01", Some("answer-3"), "thanks"));
+    lines.push(turn(
+        "user",
+        "edited-2",
+        Some("edited-1"),
+        "list 3 weak points",
+    ));
+    lines.push(turn("assistant", "answer-4", Some("edited-2"), "three..."));
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let again = project
+        .hive(&["import", path.to_str().unwrap(), "--json"])
+        .json();
+    assert_eq!(again["totals"]["created"], 1, "{again:#}");
+    assert_eq!(again["totals"]["appended"], 2, "{again:#}");
+    let listed = project.hive(&["runs", "--json"]).json_lines();
+    let second = listed
+        .iter()
+        .find(|run| run["name"] == "s1+edited-2")
+        .unwrap();
+    assert_eq!(
+        second["forked_from"],
+        json!({"run": "s1+edited-1", "seq": 3})
+    );
+    let unchanged = project
+        .hive(&["import", path.to_str().unwrap(), "--json"])
+        .json();
+    assert_eq!(unchanged["totals"]["unchanged"], 3, "{unchanged:#}");
+    assert!(project.hive(&["fsck"]).ok().contains("ok"));
 }
