@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A tour of hive on small agent sessions: init, append, commit, runs, log, show, fsck, gc; then capture: importing
+# A tour of hive on small agent sessions: init, append, commit, runs, log, show, fork, fsck, gc; then capture: importing
 # a Claude Code transcript (with a secret that is masked), exporting it back, and live capture through the hooks.
 #
 #   ./.hivemind-example/tour.sh            # builds hive with cargo, then runs the tour in a new temporary project
@@ -42,6 +42,7 @@ step hive show fix-login~1
 step hive show fix-login@6
 step hive cat-file -p fix-login@4
 step hive rev-parse fix-login fix-login@0
+step hive fork fix-login@6 fix-login-alt
 step hive cat-file -t fix-login
 step hive fsck
 step hive gc --prune now

@@ -29,6 +29,7 @@ fn tour_runs() {
         "fix-login-retry  failure     codex",
         "tokens 11140 in / 306 out",
         "\"$refs\"",
+        "forked fix-login@6 as fix-login-alt (6 shared events",
         "ok",
         "[REDACTED:openai_key]",
         "masked 1 secret (openai_key: 1)",
