@@ -102,6 +102,7 @@ impl From<RepoError> for CliError {
             ),
             RepoError::Contended { .. } => (code::CONFLICT, "run the command again".into()),
             RepoError::NoSuchCommit { run, .. } => (code::NOT_FOUND, format!("`hive log {run} --oneline` lists its commits")),
+            RepoError::NotACommit(_) => (code::BAD_INPUT, "give a run name, RUN~N or a commit id; `hive runs` lists runs".into()),
             RepoError::RunExists(_) => (code::CONFLICT, "choose another name; `hive runs` lists the names taken".into()),
             RepoError::GcRunning => (code::CONFLICT, "wait for the other gc to finish".into()),
             RepoError::Ref(RefError::Locked { lock, .. }) => (

@@ -4,6 +4,7 @@ mod append;
 mod cat_file;
 mod commit;
 mod connect;
+mod diff;
 mod disconnect;
 mod error;
 mod export;
@@ -60,6 +61,7 @@ enum Command {
     Import(import::Args),
     Export(export::Args),
     Fork(fork::Args),
+    Diff(diff::Args),
     Connect(connect::Args),
     Disconnect(disconnect::Args),
     Hook(hook::Args),
@@ -178,6 +180,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Import(args) => import::run(args, &context),
         Command::Export(args) => export::run(args, &context),
         Command::Fork(args) => fork::run(args, &context),
+        Command::Diff(args) => diff::run(args, &context),
         Command::Connect(args) => connect::run(args, &context),
         Command::Disconnect(args) => disconnect::run(args, &context),
         Command::Hook(args) => hook::run(args, &context),

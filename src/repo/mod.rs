@@ -4,6 +4,7 @@
 //! `logs/refs/runs/NAME` (reference logs), `journal/NAME.jnl` (staged events).
 
 mod capture;
+mod diff;
 mod export;
 mod fork;
 mod fsck;
@@ -15,6 +16,10 @@ mod repack;
 mod resolve;
 
 pub use capture::{AppendSummary, CommitOptions, CommitOutcome};
+pub use diff::{
+    DiffEvent, DiffOp, DiffSide, FieldChange, RunDiff, RunStats, VOLATILE_FIELDS, diff_commits,
+    field_changes,
+};
 pub use fork::ForkOutcome;
 pub use fsck::{FsckReport, Problem, Severity};
 pub use gc::{GcOptions, GcReport};
@@ -193,6 +198,9 @@ pub enum RepoError {
         /// The rule and what is wrong with it.
         error: crate::redact::RedactError,
     },
+    /// A revision names an event or another object where a run or commit is wanted.
+    #[error("'{0}' names no run or commit")]
+    NotACommit(String),
     /// A new run's name is taken.
     #[error("a run named '{0}' already exists")]
     RunExists(String),

@@ -778,3 +778,68 @@ fn fork_starts_a_run_from_the_first_events_of_another() {
     assert_eq!(project.hive(&["fork", "fix@1", "a//b"]).code, 3);
     assert!(project.hive(&["fsck"]).ok().contains("ok"));
 }
+
+#[test]
+fn diff_shows_where_two_runs_part_and_what_changed() {
+    let project = Project::new();
+    project.stage_and_commit("fix", &session("fix"));
+    project.hive(&["fork", "fix@2", "retry"]).ok();
+    project.stage_and_commit(
+        "retry",
+        &[
+            r#"{"kind":"tool_call","call_id":"c9","tool":"Bash","input":{"command":"ls -la"}}"#,
+            r#"{"kind":"tool_result","call_id":"c9","output":"a\nb\nc\n"}"#,
+            r#"{"kind":"error","message":"disk full"}"#,
+            r#"{"kind":"assistant_message","text":"done","usage":{"input_tokens":100,"output_tokens":20,"cost_usd":0.25}}"#,
+            r#"{"kind":"session_end","status":"failure"}"#,
+        ]
+        .join("\n"),
+    );
+    let diff = project.hive(&["diff", "fix", "retry", "--json"]).json();
+    assert_eq!(diff["shared_prefix"], 2);
+    assert_eq!(diff["a"]["run"], "fix");
+    assert_eq!(diff["b"]["events"], 7);
+    assert_eq!(
+        diff["counts"],
+        json!({"same": 3, "changed": 3, "only_a": 0, "only_b": 1})
+    );
+    assert_eq!(diff["first_divergence"]["a"], 2);
+    assert_eq!(diff["first_divergence"]["event_a"]["tool"], "Bash");
+    let ops = diff["ops"].as_array().unwrap();
+    assert_eq!(ops[0]["op"], "changed");
+    assert_eq!(
+        ops[0]["fields"],
+        json!([{"path": "/input/command", "a": "ls", "b": "ls -la"}])
+    );
+    assert_eq!(ops[1]["kind"], "tool_result");
+    assert_eq!(ops[1]["tool"], "Bash");
+    assert_eq!(ops[2]["op"], "only_b");
+    assert_eq!(ops[2]["kind"], "error");
+    let text = project.hive(&["diff", "fix", "retry"]);
+    let text = text.ok();
+    assert!(text.contains("shared: the first 2 events"), "{text}");
+    assert!(
+        text.contains("/input/command: \"ls\" → \"ls -la\""),
+        "{text}"
+    );
+    assert!(text.contains("+ c"), "a line diff of the output: {text}");
+    assert!(text.contains("3 same, 3 changed, 0 only in fix, 1 only in retry"));
+    let stat = project
+        .hive(&["diff", "--stat", "fix", "retry", "--json"])
+        .json();
+    assert_eq!(stat["a"]["status"], "success");
+    assert_eq!(stat["b"]["status"], "failure");
+    assert_eq!(stat["b"]["errors"], 1);
+    assert_eq!(stat["a"]["tool_calls"], json!({"Bash": 1}));
+    assert!(
+        project
+            .hive(&["diff", "--stat", "fix", "retry"])
+            .ok()
+            .contains("errors")
+    );
+    // A run against itself: nothing differs.
+    let itself = project.hive(&["diff", "fix", "fix~0", "--json"]).json();
+    assert_eq!(itself["first_divergence"], json!(null));
+    assert_eq!(project.hive(&["diff", "fix", "nope"]).code, 4);
+    assert_eq!(project.hive(&["diff", "fix", "fix@1"]).code, 3);
+}

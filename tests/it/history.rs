@@ -510,3 +510,146 @@ fn a_fork_at_every_seq_shares_the_first_events_and_nothing_after() {
     );
     assert_eq!(head_commit.run.events, 10);
 }
+
+/// A store that counts the event objects read from it.
+struct Counting {
+    inner: MemoryStore,
+    events_read: std::sync::atomic::AtomicUsize,
+}
+
+impl ObjectStore for Counting {
+    fn read(&self, id: &hive::ObjectId) -> Result<Option<RawObject>, hive::store::StoreError> {
+        let raw = self.inner.read(id)?;
+        if raw
+            .as_ref()
+            .is_some_and(|raw| raw.kind == ObjectKind::Event)
+        {
+            self.events_read
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(raw)
+    }
+    fn contains(&self, id: &hive::ObjectId) -> Result<bool, hive::store::StoreError> {
+        self.inner.contains(id)
+    }
+    fn write(&self, object: &hive::object::HashedObject) -> Result<(), hive::store::StoreError> {
+        self.inner.write(object)
+    }
+    fn ids(&self) -> Result<Vec<hive::ObjectId>, hive::store::StoreError> {
+        self.inner.ids()
+    }
+}
+
+#[test]
+fn diff_aligns_by_content_and_reads_only_what_a_fork_changed() {
+    use hive::repo::{DiffOp, DiffSide, ForkInput, build_fork, diff_commits};
+    let store = Counting {
+        inner: MemoryStore::new(),
+        events_read: Default::default(),
+    };
+    // 1000 shared events, then each run goes its own way.
+    let shared: Vec<Value> = (0..1000)
+        .map(|index| json!({"kind": "user_message", "text": format!("step {index}")}))
+        .collect();
+    let (head, commit) = {
+        let built = build_commit(&store, input("a", None, events(0, shared))).unwrap();
+        store.write_batch(&built.objects).unwrap();
+        (built.id, built.commit)
+    };
+    let tail_a = events(
+        1000,
+        vec![
+            json!({"kind": "tool_call", "call_id": "a1", "tool": "Bash", "input": {"command": "cargo test"}}),
+            json!({"kind": "tool_result", "call_id": "a1", "output": "1 failed\nlinker error\n"}),
+            json!({"kind": "reasoning", "text": "only in a"}),
+            json!({"kind": "assistant_message", "text": "done"}),
+        ],
+    );
+    let (head_a, commit_a) = {
+        let built = build_commit(&store, input("a", Some((head, &commit)), tail_a)).unwrap();
+        store.write_batch(&built.objects).unwrap();
+        (built.id, built.commit)
+    };
+    let fork = build_fork(
+        &store,
+        ForkInput {
+            source: "a",
+            head: head_a,
+            seq: 1000,
+            run: "b",
+            author: "A <a@example.com>".into(),
+            time: Timestamp(1_700_000_000_000),
+            message: String::new(),
+        },
+    )
+    .unwrap();
+    store.write_batch(&fork.objects).unwrap();
+    let tail_b = events(
+        1000,
+        vec![
+            json!({"kind": "user_message", "text": "only in b"}),
+            json!({"kind": "tool_call", "call_id": "b1", "tool": "Bash", "input": {"command": "cargo test --lib"}}),
+            json!({"kind": "tool_result", "call_id": "b1", "output": "ok\nall passed\n"}),
+            json!({"kind": "assistant_message", "text": "done", "ts": "2026-05-05T00:00:00Z"}),
+        ],
+    );
+    let built_b = build_commit(&store, input("b", Some((fork.id, &fork.commit)), tail_b)).unwrap();
+    store.write_batch(&built_b.objects).unwrap();
+    store
+        .events_read
+        .store(0, std::sync::atomic::Ordering::Relaxed);
+    let diff = diff_commits(
+        &store,
+        DiffSide {
+            name: "a".into(),
+            head: head_a,
+            commit: commit_a,
+        },
+        DiffSide {
+            name: "b".into(),
+            head: built_b.id,
+            commit: built_b.commit,
+        },
+    )
+    .unwrap();
+    // Only the 8 events past the shared history are read.
+    assert_eq!(
+        store.events_read.load(std::sync::atomic::Ordering::Relaxed),
+        8
+    );
+    assert_eq!(diff.shared_prefix, 1000);
+    let ops: Vec<String> = diff
+        .ops
+        .iter()
+        .map(|op| match op {
+            DiffOp::Same { a, b } => format!("= {a} {b}"),
+            DiffOp::Changed { a, b, fields } => format!(
+                "~ {a} {b} {}",
+                fields
+                    .iter()
+                    .map(|field| field.path.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            DiffOp::OnlyA { a } => format!("- {a}"),
+            DiffOp::OnlyB { b } => format!("+ {b}"),
+        })
+        .collect();
+    // The time and call ids differ without counting; the command and the output are what changed.
+    assert_eq!(
+        ops,
+        [
+            "+ 1000",
+            "~ 1000 1001 /input/command",
+            "~ 1001 1002 /output",
+            "- 1002",
+            "= 1003 1003"
+        ]
+    );
+    assert_eq!(diff.counts(), (1001, 2, 1, 1));
+    assert_eq!(
+        diff.events_b[&1002].tool.as_deref(),
+        Some("Bash"),
+        "a result takes its call's tool"
+    );
+}
