@@ -151,6 +151,126 @@ fn read_run_10k_events(bencher: Bencher) {
         .bench(|| read_run_events(&odb, head).unwrap().len());
 }
 
+/// Commits `events` to run `run` in commits of 200, on `odb`; returns the head.
+fn commit_in_200s(
+    odb: &Odb,
+    run: &str,
+    events: Vec<serde_json::Map<String, Value>>,
+) -> (ObjectId, hive::object::Commit) {
+    let mut head: Option<(ObjectId, hive::object::Commit)> = None;
+    let mut events = events.into_iter().peekable();
+    let mut seq = 0u64;
+    while events.peek().is_some() {
+        let mut batch: Vec<serde_json::Map<String, Value>> = events.by_ref().take(200).collect();
+        for event in &mut batch {
+            event.insert("seq".into(), seq.into());
+            seq += 1;
+        }
+        let built = build_commit(
+            odb,
+            CommitInput {
+                run,
+                parent: head.as_ref().map(|(id, commit)| (*id, commit)),
+                events: batch,
+                author: "Bench <bench@example.com>".into(),
+                time: Timestamp(0),
+                message: String::new(),
+                threshold: payload::DEFAULT_THRESHOLD,
+                workspace: None,
+                code: None,
+                fork: None,
+            },
+        )
+        .unwrap();
+        odb.write_batch(&built.objects).unwrap();
+        head = Some((built.id, built.commit));
+    }
+    head.unwrap()
+}
+
+/// Two 5,000-event runs, diffed: `unrelated` (two different sessions: every event read and aligned), `retry`
+/// (the same session again with one event in 50 changed and one in 97 left out), `fork` (a fork at 4,800 with 200
+/// events of its own: only the divergent part is read).
+#[divan::bench(sample_count = 20, args = ["unrelated", "retry", "fork"])]
+fn diff_two_5k_runs(bencher: Bencher, case: &str) {
+    use hive::repo::{DiffSide, ForkInput, build_fork, diff_commits};
+    let dir = tempfile::tempdir().unwrap();
+    let odb = Odb::open(dir.path(), OdbOptions::default()).unwrap();
+    let session = |seed: u64| workload::session(seed, 5_000);
+    let a_events = session(7);
+    let a = commit_in_200s(&odb, "a", a_events.clone());
+    let b = match case {
+        "unrelated" => commit_in_200s(&odb, "b", session(8)),
+        "retry" => {
+            let events = a_events
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| index % 97 != 96)
+                .map(|(index, event)| {
+                    let mut event = event.clone();
+                    if index % 50 == 49 {
+                        event.insert("text".into(), format!("changed {index}").into());
+                    }
+                    event
+                })
+                .collect();
+            commit_in_200s(&odb, "b", events)
+        }
+        _ => {
+            let fork = build_fork(
+                &odb,
+                ForkInput {
+                    source: "a",
+                    head: a.0,
+                    seq: 4_800,
+                    run: "b",
+                    author: "Bench <bench@example.com>".into(),
+                    time: Timestamp(0),
+                    message: String::new(),
+                },
+            )
+            .unwrap();
+            odb.write_batch(&fork.objects).unwrap();
+            let own = workload::numbered_events(&workload::session(9, 200), 4_800);
+            let built = build_commit(
+                &odb,
+                CommitInput {
+                    run: "b",
+                    parent: Some((fork.id, &fork.commit)),
+                    events: own,
+                    author: "Bench <bench@example.com>".into(),
+                    time: Timestamp(0),
+                    message: String::new(),
+                    threshold: payload::DEFAULT_THRESHOLD,
+                    workspace: None,
+                    code: None,
+                    fork: None,
+                },
+            )
+            .unwrap();
+            odb.write_batch(&built.objects).unwrap();
+            (built.id, built.commit)
+        }
+    };
+    bencher.bench(|| {
+        let diff = diff_commits(
+            &odb,
+            DiffSide {
+                name: "a".into(),
+                head: a.0,
+                commit: a.1.clone(),
+            },
+            DiffSide {
+                name: "b".into(),
+                head: b.0,
+                commit: b.1.clone(),
+            },
+        )
+        .unwrap();
+        diff.ops.len()
+    });
+}
+
 /// The per-session path: stage a 200-event session in the journal, then commit it durably.
 #[divan::bench(sample_count = 30, sample_size = 1)]
 fn append_and_commit_session(bencher: Bencher) {

@@ -50,7 +50,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     if args.json {
         out.json_pretty(&diff_json(&diff))?;
     } else {
-        print_diff(&mut out, &diff, args.all)?;
+        print_diff(&mut out, &repo, &diff, args.all)?;
     }
     out.finish()?;
     Ok(0)
@@ -129,18 +129,20 @@ fn diff_json(diff: &RunDiff) -> Value {
     })
 }
 
-/// An event on one line: kind, tool and a short summary.
-fn describe(event: Option<&DiffEvent>) -> String {
+/// An event on one line: kind, tool and a short summary (its payloads read back first).
+fn describe(repo: &hive::Repository, event: Option<&DiffEvent>) -> String {
     let Some(event) = event else {
         return String::new();
     };
+    let mut resolved = event.event.clone();
+    let _ = hive::payload::resolve(&mut resolved, repo.odb());
     let label = match &event.tool {
         Some(tool) if event.kind != "tool_call" || !event.event.contains_key("tool") => {
             format!("{} {tool}", event.kind)
         }
         _ => event.kind.clone(),
     };
-    let summary = Event::from_map(event.event.clone())
+    let summary = Event::from_map(resolved)
         .map(|parsed| parsed.summary(70))
         .unwrap_or_default();
     format!("{label:<22} {summary}")
@@ -197,7 +199,12 @@ fn field_lines(field: &FieldChange) -> Vec<String> {
     )]
 }
 
-fn print_diff(out: &mut Output, diff: &RunDiff, all: bool) -> Result<(), CliError> {
+fn print_diff(
+    out: &mut Output,
+    repo: &hive::Repository,
+    diff: &RunDiff,
+    all: bool,
+) -> Result<(), CliError> {
     let (same, changed, only_a, only_b) = diff.counts();
     for (label, side) in [("A", &diff.a), ("B", &diff.b)] {
         out.line(format!(
@@ -267,7 +274,7 @@ fn print_diff(out: &mut Output, diff: &RunDiff, all: bool) -> Result<(), CliErro
             "{sign} {:>6} {:>6}  {}",
             seq(a),
             seq(b),
-            describe(event)
+            describe(repo, event)
         ))?;
         if let DiffOp::Changed { fields, .. } = op {
             for field in fields {

@@ -90,7 +90,8 @@ pub struct DiffEvent {
     pub kind: String,
     /// The tool, for a tool call or its result.
     pub tool: Option<String>,
-    /// The event, payloads resolved, as stored.
+    /// The event as stored: payloads resolved for the events of changed pairs, left in their blobs (`null` with
+    /// `$refs`) for the others ([`crate::payload::resolve`] puts them back).
     pub event: Map<String, Value>,
 }
 
@@ -158,7 +159,28 @@ fn essence(event: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
-/// Reads events `ids`, payloads resolved, each with its signature and pairing key. A result's tool is its call's:
+/// The event as stored without its volatile fields: large values stay `null` with their blob named under `$refs`
+/// (a blob's id is a hash of its content, so equal values have equal references).
+fn stored_essence(event: &Map<String, Value>) -> Map<String, Value> {
+    let mut essence = essence(event);
+    if let Some(Value::Array(refs)) = event.get(crate::event::REFS_FIELD) {
+        let kept: Vec<Value> = refs
+            .iter()
+            .filter(|reference| {
+                let path = reference.get("path").and_then(Value::as_str).unwrap_or("");
+                let field = path.trim_start_matches('/').split('/').next().unwrap_or("");
+                !VOLATILE_FIELDS.contains(&field)
+            })
+            .map(|reference| serde_json::json!([reference.get("path"), reference.get("blob")]))
+            .collect();
+        if !kept.is_empty() {
+            essence.insert(crate::event::REFS_FIELD.into(), Value::Array(kept));
+        }
+    }
+    essence
+}
+
+/// Reads events `ids` as stored (payloads not resolved), each with its signature and pairing key. A result's tool is its call's:
 /// found among `ids`, or else among `before` (the events before them), read backwards only as far as needed.
 fn read_events(
     store: &dyn ObjectStore,
@@ -169,8 +191,7 @@ fn read_events(
         .par_iter()
         .with_min_len(64)
         .map(|id| {
-            let mut event = read_event(store, *id)?;
-            payload::resolve(&mut event, store)?;
+            let event = read_event(store, *id)?;
             let kind = event
                 .get("kind")
                 .and_then(Value::as_str)
@@ -180,7 +201,7 @@ fn read_events(
                 .get("tool")
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            let bytes = crate::canonical::to_vec(&Value::Object(essence(&event)));
+            let bytes = crate::canonical::to_vec(&Value::Object(stored_essence(&event)));
             Ok(Read {
                 signature: *blake3::hash(&bytes).as_bytes(),
                 key: String::new(),
@@ -282,81 +303,122 @@ fn compare(a: &Value, b: &Value, path: &mut String, out: &mut Vec<FieldChange>) 
     }
 }
 
-/// Aligns `a` and `b` (after the shared prefix, which starts both at `prefix`).
-fn align(a: &[Read], b: &[Read], prefix: u64) -> Vec<DiffOp> {
-    let sig_a: Vec<[u8; 32]> = a.iter().map(|read| read.signature).collect();
-    let sig_b: Vec<[u8; 32]> = b.iter().map(|read| read.signature).collect();
-    let mut ops = Vec::with_capacity(a.len().max(b.len()));
+/// A changed pair once compared: its op's index, the fields that differ, and both events with payloads resolved.
+type ChangedPair = (
+    usize,
+    Vec<FieldChange>,
+    Map<String, Value>,
+    Map<String, Value>,
+);
+
+/// Aligns `a` and `b` (after the shared prefix, which starts both at `prefix`). Events whose signature the other
+/// run does not have can never be matched, so the patience alignment runs over the others only: runs that have
+/// little in common cost little to align.
+fn align(
+    store: &dyn ObjectStore,
+    a: &mut [Read],
+    b: &mut [Read],
+    prefix: u64,
+) -> Result<Vec<DiffOp>, RepoError> {
+    let in_a: std::collections::HashSet<[u8; 32]> = a.iter().map(|read| read.signature).collect();
+    let in_b: std::collections::HashSet<[u8; 32]> = b.iter().map(|read| read.signature).collect();
+    let kept_a: Vec<usize> = (0..a.len())
+        .filter(|&index| in_b.contains(&a[index].signature))
+        .collect();
+    let kept_b: Vec<usize> = (0..b.len())
+        .filter(|&index| in_a.contains(&b[index].signature))
+        .collect();
+    let sig_a: Vec<[u8; 32]> = kept_a.iter().map(|&index| a[index].signature).collect();
+    let sig_b: Vec<[u8; 32]> = kept_b.iter().map(|&index| b[index].signature).collect();
+    let mut matches: Vec<(usize, usize)> = Vec::new();
+    for op in similar::capture_diff_slices(similar::Algorithm::Patience, &sig_a, &sig_b) {
+        if let similar::DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = op
+        {
+            for offset in 0..len {
+                matches.push((kept_a[old_index + offset], kept_b[new_index + offset]));
+            }
+        }
+    }
     let seq = |index: usize| prefix + index as u64;
-    // A stretch of events of A and B between two aligned ones: pair events of the same kind and tool, in order.
-    let gap = |a_range: std::ops::Range<usize>,
-               b_range: std::ops::Range<usize>,
-               ops: &mut Vec<DiffOp>| {
-        let mut next_b = b_range.start;
-        for index_a in a_range {
-            let partner = (next_b..b_range.end).find(|&index_b| b[index_b].key == a[index_a].key);
+    let mut ops = Vec::with_capacity(a.len().max(b.len()));
+    let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
+    let mut start = (0, 0);
+    for end in matches.into_iter().map(Some).chain(std::iter::once(None)) {
+        let (end_a, end_b) = end.unwrap_or((a.len(), b.len()));
+        // Between two aligned events: events of the same kind and tool pair up in order (each B event of a key
+        // is found from a queue, so a long stretch costs its length, not its square).
+        let mut queues: HashMap<&str, std::collections::VecDeque<usize>> = HashMap::new();
+        for (index_b, read) in b.iter().enumerate().take(end_b).skip(start.1) {
+            queues
+                .entry(read.key.as_str())
+                .or_default()
+                .push_back(index_b);
+        }
+        let mut next_b = start.1;
+        for (index_a, read) in a.iter().enumerate().take(end_a).skip(start.0) {
+            let queue = queues.get_mut(read.key.as_str());
+            let partner = queue.and_then(|queue| {
+                while queue.front().is_some_and(|&index_b| index_b < next_b) {
+                    queue.pop_front();
+                }
+                queue.pop_front()
+            });
             match partner {
                 Some(index_b) => {
                     for skipped in next_b..index_b {
                         ops.push(DiffOp::OnlyB { b: seq(skipped) });
                     }
-                    let fields = field_changes(
-                        &Value::Object(essence(&a[index_a].event.event)),
-                        &Value::Object(essence(&b[index_b].event.event)),
-                    );
+                    pairs.push((ops.len(), index_a, index_b));
                     ops.push(DiffOp::Changed {
                         a: seq(index_a),
                         b: seq(index_b),
-                        fields,
+                        fields: Vec::new(),
                     });
                     next_b = index_b + 1;
                 }
                 None => ops.push(DiffOp::OnlyA { a: seq(index_a) }),
             }
         }
-        for rest in next_b..b_range.end {
+        for rest in next_b..end_b {
             ops.push(DiffOp::OnlyB { b: seq(rest) });
         }
-    };
-    for op in similar::capture_diff_slices(similar::Algorithm::Patience, &sig_a, &sig_b) {
-        match op {
-            similar::DiffOp::Equal {
-                old_index,
-                new_index,
-                len,
-            } => {
-                for offset in 0..len {
-                    ops.push(DiffOp::Same {
-                        a: seq(old_index + offset),
-                        b: seq(new_index + offset),
-                    });
-                }
-            }
-            similar::DiffOp::Delete {
-                old_index, old_len, ..
-            } => gap(old_index..old_index + old_len, 0..0, &mut ops),
-            similar::DiffOp::Insert {
-                new_index, new_len, ..
-            } => {
-                for offset in 0..new_len {
-                    ops.push(DiffOp::OnlyB {
-                        b: seq(new_index + offset),
-                    });
-                }
-            }
-            similar::DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => gap(
-                old_index..old_index + old_len,
-                new_index..new_index + new_len,
-                &mut ops,
-            ),
+        if let Some((index_a, index_b)) = end {
+            ops.push(DiffOp::Same {
+                a: seq(index_a),
+                b: seq(index_b),
+            });
+            start = (index_a + 1, index_b + 1);
         }
     }
-    ops
+    // The fields of each changed pair, payloads resolved (only these events' payloads are read).
+    let fields: Vec<ChangedPair> = pairs
+        .par_iter()
+        .with_min_len(16)
+        .map(|&(op, index_a, index_b)| {
+            let mut event_a = a[index_a].event.event.clone();
+            let mut event_b = b[index_b].event.event.clone();
+            payload::resolve(&mut event_a, store)?;
+            payload::resolve(&mut event_b, store)?;
+            let changes = field_changes(
+                &Value::Object(essence(&event_a)),
+                &Value::Object(essence(&event_b)),
+            );
+            Ok((op, changes, event_a, event_b))
+        })
+        .collect::<Result<_, RepoError>>()?;
+    for ((op, changes, event_a, event_b), &(_, index_a, index_b)) in fields.into_iter().zip(&pairs)
+    {
+        if let DiffOp::Changed { fields, .. } = &mut ops[op] {
+            *fields = changes;
+        }
+        a[index_a].event.event = event_a;
+        b[index_b].event.event = event_b;
+    }
+    Ok(ops)
 }
 
 impl Repository {
@@ -385,9 +447,9 @@ pub fn diff_commits(
     let (ids_a, ids_b) = (event_ids(store, a.head)?, event_ids(store, b.head)?);
     let prefix = ids_a.iter().zip(&ids_b).take_while(|(a, b)| a == b).count();
     let (rest_a, rest_b) = (&ids_a[prefix..], &ids_b[prefix..]);
-    let read_a = read_events(store, rest_a, &ids_a[..prefix])?;
-    let read_b = read_events(store, rest_b, &ids_b[..prefix])?;
-    let ops = align(&read_a, &read_b, prefix as u64);
+    let mut read_a = read_events(store, rest_a, &ids_a[..prefix])?;
+    let mut read_b = read_events(store, rest_b, &ids_b[..prefix])?;
+    let ops = align(store, &mut read_a, &mut read_b, prefix as u64)?;
     let events = |reads: Vec<Read>| -> HashMap<u64, DiffEvent> {
         reads
             .into_iter()
