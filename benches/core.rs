@@ -123,32 +123,33 @@ fn pack_index_contains(bencher: Bencher) {
 fn read_run_10k_events(bencher: Bencher) {
     let dir = tempfile::tempdir().unwrap();
     let odb = Odb::open(dir.path(), OdbOptions::default()).unwrap();
-    let mut head: Option<(ObjectId, hive::object::Commit)> = None;
-    for commit in 0..50u64 {
-        let events = workload::numbered_events(&workload::session(100 + commit, 200), commit * 200);
-        let built = build_commit(
-            &odb,
-            CommitInput {
-                run: "bench",
-                parent: head.as_ref().map(|(id, commit)| (*id, commit)),
-                events,
-                author: "Bench <bench@example.com>".into(),
-                time: Timestamp(0),
-                message: String::new(),
-                threshold: payload::DEFAULT_THRESHOLD,
-                workspace: None,
-                code: None,
-                fork: None,
-            },
-        )
-        .unwrap();
-        odb.write_batch(&built.objects).unwrap();
-        head = Some((built.id, built.commit));
-    }
-    let (head, _) = head.unwrap();
+    let events = (0..50u64)
+        .flat_map(|commit| workload::session(100 + commit, 200))
+        .collect();
+    let (head, _) = commit_in_200s(&odb, "bench", events);
     bencher
         .counter(ItemsCount::new(10_000usize))
         .bench(|| read_run_events(&odb, head).unwrap().len());
+}
+
+/// A commit of `events` to `run` by the benchmarks' author at time 0.
+fn bench_input<'a>(
+    run: &'a str,
+    parent: Option<(ObjectId, &'a hive::object::Commit)>,
+    events: Vec<serde_json::Map<String, Value>>,
+) -> CommitInput<'a> {
+    CommitInput {
+        run,
+        parent,
+        events,
+        author: "Bench <bench@example.com>".into(),
+        time: Timestamp(0),
+        message: String::new(),
+        threshold: payload::DEFAULT_THRESHOLD,
+        workspace: None,
+        code: None,
+        fork: None,
+    }
 }
 
 /// Commits `events` to run `run` in commits of 200, on `odb`; returns the head.
@@ -168,18 +169,7 @@ fn commit_in_200s(
         }
         let built = build_commit(
             odb,
-            CommitInput {
-                run,
-                parent: head.as_ref().map(|(id, commit)| (*id, commit)),
-                events: batch,
-                author: "Bench <bench@example.com>".into(),
-                time: Timestamp(0),
-                message: String::new(),
-                threshold: payload::DEFAULT_THRESHOLD,
-                workspace: None,
-                code: None,
-                fork: None,
-            },
+            bench_input(run, head.as_ref().map(|(id, commit)| (*id, commit)), batch),
         )
         .unwrap();
         odb.write_batch(&built.objects).unwrap();
@@ -232,22 +222,8 @@ fn diff_two_5k_runs(bencher: Bencher, case: &str) {
             .unwrap();
             odb.write_batch(&fork.objects).unwrap();
             let own = workload::numbered_events(&workload::session(9, 200), 4_800);
-            let built = build_commit(
-                &odb,
-                CommitInput {
-                    run: "b",
-                    parent: Some((fork.id, &fork.commit)),
-                    events: own,
-                    author: "Bench <bench@example.com>".into(),
-                    time: Timestamp(0),
-                    message: String::new(),
-                    threshold: payload::DEFAULT_THRESHOLD,
-                    workspace: None,
-                    code: None,
-                    fork: None,
-                },
-            )
-            .unwrap();
+            let built =
+                build_commit(&odb, bench_input("b", Some((fork.id, &fork.commit)), own)).unwrap();
             odb.write_batch(&built.objects).unwrap();
             (built.id, built.commit)
         }

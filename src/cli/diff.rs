@@ -82,11 +82,7 @@ fn fields_json(fields: &[FieldChange]) -> Value {
 }
 
 fn op_json(diff: &RunDiff, op: &DiffOp) -> Value {
-    let (a, b) = match op {
-        DiffOp::Same { a, b } | DiffOp::Changed { a, b, .. } => (Some(*a), Some(*b)),
-        DiffOp::OnlyA { a } => (Some(*a), None),
-        DiffOp::OnlyB { b } => (None, Some(*b)),
-    };
+    let (a, b) = op.seqs();
     let event = a
         .and_then(|seq| diff.events_a.get(&seq))
         .or_else(|| b.and_then(|seq| diff.events_b.get(&seq)));
@@ -224,12 +220,7 @@ fn print_diff(
     match diff.first_divergence() {
         None => out.line("the runs hold the same events")?,
         Some(op) => {
-            let (a, b) = match op {
-                DiffOp::Same { .. } => (None, None),
-                DiffOp::Changed { a, b, .. } => (Some(*a), Some(*b)),
-                DiffOp::OnlyA { a } => (Some(*a), None),
-                DiffOp::OnlyB { b } => (None, Some(*b)),
-            };
+            let (a, b) = op.seqs();
             let at = |seq: Option<u64>,
                       name: &str,
                       events: &std::collections::HashMap<u64, DiffEvent>| {
@@ -252,12 +243,13 @@ fn print_diff(
     out.line("")?;
     let mut hidden_same = 0u64;
     for op in &diff.ops {
-        let (sign, a, b) = match op {
-            DiffOp::Same { a, b } => ('=', Some(*a), Some(*b)),
-            DiffOp::Changed { a, b, .. } => ('~', Some(*a), Some(*b)),
-            DiffOp::OnlyA { a } => ('-', Some(*a), None),
-            DiffOp::OnlyB { b } => ('+', None, Some(*b)),
+        let sign = match op {
+            DiffOp::Same { .. } => '=',
+            DiffOp::Changed { .. } => '~',
+            DiffOp::OnlyA { .. } => '-',
+            DiffOp::OnlyB { .. } => '+',
         };
+        let (a, b) = op.seqs();
         if sign == '=' && !all {
             hidden_same += 1;
             continue;

@@ -112,6 +112,17 @@ pub struct RunDiff {
     pub events_b: HashMap<u64, DiffEvent>,
 }
 
+impl DiffOp {
+    /// The seqs of the event in A and in B (`None` on the side that lacks it).
+    pub fn seqs(&self) -> (Option<u64>, Option<u64>) {
+        match self {
+            DiffOp::Same { a, b } | DiffOp::Changed { a, b, .. } => (Some(*a), Some(*b)),
+            DiffOp::OnlyA { a } => (Some(*a), None),
+            DiffOp::OnlyB { b } => (None, Some(*b)),
+        }
+    }
+}
+
 impl RunDiff {
     /// The first op that is not `Same`: where the runs part.
     pub fn first_divergence(&self) -> Option<&DiffOp> {

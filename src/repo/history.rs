@@ -54,6 +54,20 @@ pub struct BuiltCommit {
     pub commit: Commit,
 }
 
+impl BuiltCommit {
+    /// Encodes `commit` and adds it last to `objects`, the new objects it refers to.
+    fn seal(mut objects: Vec<HashedObject>, commit: Commit) -> BuiltCommit {
+        let object = commit.encode().hashed();
+        let id = object.id();
+        objects.push(object);
+        BuiltCommit {
+            objects,
+            id,
+            commit,
+        }
+    }
+}
+
 fn missing(id: ObjectId) -> RepoError {
     RepoError::MissingObject(id)
 }
@@ -184,14 +198,7 @@ pub fn build_commit(
         run: meta,
         extra: Map::new(),
     };
-    let object = commit.encode().hashed();
-    let id = object.id();
-    objects.push(object);
-    Ok(BuiltCommit {
-        objects,
-        id,
-        commit,
-    })
+    Ok(BuiltCommit::seal(objects, commit))
 }
 
 /// Everything a fork is made from.
@@ -326,14 +333,7 @@ pub fn build_fork(store: &dyn ObjectStore, input: ForkInput<'_>) -> Result<Built
         run: meta,
         extra: Map::new(),
     };
-    let object = commit.encode().hashed();
-    let id = object.id();
-    objects.push(object);
-    Ok(BuiltCommit {
-        objects,
-        id,
-        commit,
-    })
+    Ok(BuiltCommit::seal(objects, commit))
 }
 
 /// A run's metadata and state as events are applied to it, from a commit's.
