@@ -85,7 +85,8 @@ pub(super) fn run_name(relative: &Path) -> String {
     let parts: Vec<String> = text
         .split('/')
         .filter(|part| !part.is_empty())
-        .map(hive::refs::clean_component)
+        // `+` names the forks a transcript holds (`<run>+<uuid8>`), never a file.
+        .map(|part| hive::refs::clean_component(&part.replace('+', "-")))
         .collect();
     parts.join("/")
 }
@@ -487,6 +488,8 @@ mod tests {
         assert_eq!(run_name(Path::new("2026/x y.jsonl")), "2026/x-y");
         assert_eq!(run_name(Path::new(".hidden.jsonl")), "_.hidden");
         assert_eq!(run_name(Path::new("z.lock.jsonl")), "z.lock_");
+        assert_eq!(run_name(Path::new("s+abcd1234.jsonl")), "s-abcd1234");
+        assert_eq!(run_name(Path::new("+x.jsonl")), "_-x");
         hive::refs::check_name(&run_name(Path::new("é/-x.jsonl"))).unwrap();
     }
 }

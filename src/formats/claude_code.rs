@@ -83,13 +83,47 @@ pub(super) struct TreeBranch {
     own: usize,
 }
 
-/// Whether a record is a turn of the main conversation (a message, not a sub-agent's record, an attachment or
-/// progress).
+/// Whether a record is a turn of the main conversation: a message, not a sub-agent's record, an attachment,
+/// progress, or what a local command (`/clear`, `!ls`) and its caveat leave, which Claude Code hangs from whatever
+/// message it likes and the model never answers on its own.
 fn is_turn(record: &Value) -> bool {
     matches!(
         record.get("type").and_then(Value::as_str),
         Some("user" | "assistant")
     ) && record.get("isSidechain") != Some(&Value::Bool(true))
+        && record.get("isMeta") != Some(&Value::Bool(true))
+        && !is_local_command(record)
+}
+
+/// The tags that open what a local command leaves in the transcript: the command, its output, shell input and
+/// output.
+const LOCAL_COMMAND_TAGS: [&str; 8] = [
+    "<command-name>",
+    "<command-message>",
+    "<local-command-stdout>",
+    "<local-command-stderr>",
+    "<local-command-caveat>",
+    "<bash-input>",
+    "<bash-stdout>",
+    "<bash-stderr>",
+];
+
+/// Whether a user record is a local command or its output rather than a prompt.
+fn is_local_command(record: &Value) -> bool {
+    let content = record.pointer("/message/content");
+    let text = match content {
+        Some(Value::String(text)) => Some(text.as_str()),
+        Some(Value::Array(blocks)) => blocks.iter().find_map(|block| {
+            (block.get("type").and_then(Value::as_str) == Some("text"))
+                .then(|| block.get("text").and_then(Value::as_str))
+                .flatten()
+        }),
+        _ => None,
+    };
+    text.is_some_and(|text| {
+        let text = text.trim_start();
+        LOCAL_COMMAND_TAGS.iter().any(|tag| text.starts_with(tag))
+    })
 }
 
 /// The branches of a transcript's conversation after the first. Records link to their parent by `parentUuid`; a

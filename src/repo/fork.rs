@@ -32,10 +32,11 @@ impl Repository {
         message: &str,
     ) -> Result<ForkOutcome, RepoError> {
         let name = RefName::run(new)?;
+        // A name under a run, or over runs, is refused before its reference is looked up.
+        self.check_run_name_free(new)?;
         if self.refs.read(&name)?.is_some() {
             return Err(RepoError::RunExists(new.to_string()));
         }
-        self.check_run_name_free(new)?;
         if self.journal.has_staged(new)? {
             return Err(RepoError::StagedEvents(new.to_string()));
         }

@@ -239,19 +239,17 @@ pub fn build_fork(store: &dyn ObjectStore, input: ForkInput<'_>) -> Result<Built
         run: input.source.to_string(),
         seq: input.seq,
     };
+    // What a run keeps from its first commit whatever its events say: the workspace and the code it ran in.
+    let first_meta = |commit: &Commit| RunMeta {
+        name: input.run.to_string(),
+        workspace: commit.run.workspace.clone(),
+        code: commit.run.code.clone(),
+        ..RunMeta::default()
+    };
     // From the head back: the newest commit that ends exactly at the fork point, or the one whose events span it.
-    let mut current = Some((input.head, head_commit));
+    let (mut id, mut commit) = (input.head, head_commit);
     let mut objects = Vec::new();
     let (parents, events, meta, tree) = loop {
-        let Some((id, commit)) = current else {
-            // Forked at 0 in a run whose first commit adds events: a run with no history.
-            let meta = RunMeta {
-                name: input.run.to_string(),
-                ..RunMeta::default()
-            };
-            let (meta, tree) = RunState::new(meta, None).finish(0, &mut objects);
-            break (Vec::new(), None, meta, tree);
-        };
         if commit.run.events == input.seq {
             break (vec![id], None, commit.run, commit.tree);
         }
@@ -261,8 +259,18 @@ pub fn build_fork(store: &dyn ObjectStore, input: ForkInput<'_>) -> Result<Built
         };
         let before = parent.as_ref().map_or(0, |(_, parent)| parent.run.events);
         if before >= input.seq {
-            current = parent;
-            continue;
+            match parent {
+                Some(parent) => {
+                    (id, commit) = parent;
+                    continue;
+                }
+                None => {
+                    // Forked at 0 in a run whose first commit adds events: a run with no history.
+                    let (meta, tree) =
+                        RunState::new(first_meta(&commit), None).finish(0, &mut objects);
+                    break (Vec::new(), None, meta, tree);
+                }
+            }
         }
         // The fork point falls inside this commit's events: the first `seq - before` of them, replayed over the
         // parent's metadata and state.
@@ -286,7 +294,7 @@ pub fn build_fork(store: &dyn ObjectStore, input: ForkInput<'_>) -> Result<Built
             .collect();
         let meta = parent
             .as_ref()
-            .map_or_else(RunMeta::default, |(_, parent)| parent.run.clone());
+            .map_or_else(|| first_meta(&commit), |(_, parent)| parent.run.clone());
         let mut state = RunState::new(meta, parent.as_ref().and_then(|(_, parent)| parent.tree));
         for (offset, event_id) in taken.iter().enumerate() {
             let mut map = read_event(store, *event_id)?;

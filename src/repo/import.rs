@@ -434,7 +434,7 @@ impl Repository {
         } else {
             formats::Context::default()
         };
-        let mut units = Vec::new();
+        let mut units: Vec<(String, Result<Prepared, RepoError>)> = Vec::new();
         let layout = match layout {
             Some(layout) => layout,
             None => formats::Layout::read(&bytes)?,
@@ -466,6 +466,18 @@ impl Repository {
             })
             .collect();
         for ((source, run), fork) in sources.into_iter().zip(runs).zip(forks) {
+            // A branch is only a fork of its run when that run holds the events they share.
+            if let Some(branch) = &source.branch {
+                let (base, prepared) = &units[branch.from];
+                if prepared.is_err() {
+                    let error = RepoError::BranchBaseFailed {
+                        run: run.clone(),
+                        base: base.clone(),
+                    };
+                    units.push((run, Err(error)));
+                    continue;
+                }
+            }
             let events = source
                 .events
                 .into_iter()

@@ -144,6 +144,14 @@ pub enum RepoError {
         /// Events the run holds.
         held: u64,
     },
+    /// A branch of a session was not imported because the run it forks from was not.
+    #[error("run '{run}' forks from run '{base}', which this import could not bring in")]
+    BranchBaseFailed {
+        /// The branch's run.
+        run: String,
+        /// The run it forks from.
+        base: String,
+    },
     /// Object store failure.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -776,6 +776,10 @@ fn fork_starts_a_run_from_the_first_events_of_another() {
     assert_eq!(bad.code, 2);
     assert_eq!(project.hive(&["fork", "nope@1", "late"]).code, 4);
     assert_eq!(project.hive(&["fork", "fix@1", "a//b"]).code, 3);
+    // A name under an existing run is refused as such, not as a failure to read its reference.
+    let under = project.hive(&["fork", "fix@1", "fix/again"]);
+    assert_eq!(under.code, 3, "{under:?}");
+    assert!(under.stderr.contains("choose another name"), "{under:?}");
     assert!(project.hive(&["fsck"]).ok().contains("ok"));
 }
 

@@ -437,13 +437,22 @@ fn a_rewound_conversation_becomes_a_fork_of_its_run() {
         turn("assistant", "answer-1", Some("ask-0001"), "strengths..."),
         turn("user", "more-001", Some("answer-1"), "and weaknesses?"),
         turn("assistant", "answer-2", Some("more-001"), "weaknesses..."),
-        // A shell command run with `!` hangs from the first message: no fork, the model never answers it.
+        // A shell command run with `!` hangs from the first message, and the next prompt from its output: the
+        // conversation goes on, no fork.
         turn(
             "user",
             "bash-001",
             Some("caveat-0"),
             "<bash-input>ls</bash-input>",
         ),
+        turn(
+            "user",
+            "bash-out",
+            Some("bash-001"),
+            "<bash-stdout>a.rs</bash-stdout><bash-stderr></bash-stderr>",
+        ),
+        turn("user", "after-01", Some("bash-out"), "what is in a.rs?"),
+        turn("assistant", "answer-a", Some("after-01"), "a.rs holds..."),
         // The user edits the first prompt: a second answer to the same message.
         turn("user", "edited-1", Some("caveat-0"), "list 5 weak points"),
         turn("assistant", "answer-3", Some("edited-1"), "weak points..."),
@@ -464,10 +473,11 @@ fn a_rewound_conversation_becomes_a_fork_of_its_run() {
         .iter()
         .find(|run| run["name"] == "s1+edited-1")
         .unwrap();
-    // Its first two events (the session start and the caveat) are the transcript's run's, the same objects.
-    assert_eq!(branch["forked_from"], json!({"run": "s1", "seq": 2}));
-    assert_eq!(branch["events"], 4);
-    for seq in 0..2 {
+    // Its first three events (the session start, the caveat and `/clear`) are the transcript's run's, the same
+    // objects.
+    assert_eq!(branch["forked_from"], json!({"run": "s1", "seq": 3}));
+    assert_eq!(branch["events"], 5);
+    for seq in 0..3 {
         assert_eq!(
             project.hive(&["rev-parse", &format!("s1@{seq}")]).ok(),
             project
@@ -481,7 +491,7 @@ fn a_rewound_conversation_becomes_a_fork_of_its_run() {
         .iter()
         .map(|record| record["uuid"].as_str().unwrap())
         .collect();
-    assert_eq!(uuids, ["caveat-0", "edited-1", "answer-3"]);
+    assert_eq!(uuids, ["caveat-0", "clear-01", "edited-1", "answer-3"]);
     // The transcript's run still gives back the whole file.
     assert_eq!(
         project.hive(&["export", "s1"]).json_lines(),
@@ -511,11 +521,63 @@ fn a_rewound_conversation_becomes_a_fork_of_its_run() {
         .unwrap();
     assert_eq!(
         second["forked_from"],
-        json!({"run": "s1+edited-1", "seq": 3})
+        json!({"run": "s1+edited-1", "seq": 4})
     );
     let unchanged = project
         .hive(&["import", path.to_str().unwrap(), "--json"])
         .json();
     assert_eq!(unchanged["totals"]["unchanged"], 3, "{unchanged:#}");
+    assert!(project.hive(&["fsck"]).ok().contains("ok"));
+}
+
+#[test]
+fn a_branch_is_not_imported_when_its_run_is_not() {
+    let project = Project::new();
+    let mut lines = vec![
+        turn("user", "ask-0001", None, "list 5 strengths"),
+        turn("assistant", "answer-1", Some("ask-0001"), "strengths..."),
+        turn("user", "more-001", Some("answer-1"), "and weaknesses?"),
+        turn("assistant", "answer-2", Some("more-001"), "weaknesses..."),
+        turn("user", "edited-1", Some("answer-1"), "and risks?"),
+        turn("assistant", "answer-3", Some("edited-1"), "risks..."),
+    ];
+    let path = project.write("s1.jsonl", &(lines.join("\n") + "\n"));
+    let first = project
+        .hive(&["import", path.to_str().unwrap(), "--json"])
+        .json();
+    assert_eq!(first["totals"]["created"], 2, "{first:#}");
+    // The file is rewritten so that it no longer continues its run, and it gains a branch: the run is refused,
+    // and so is every branch, rather than stored as a fork of events the run does not hold.
+    lines[1] = turn("assistant", "answer-1", Some("ask-0001"), "other strengths");
+    lines.push(turn("user", "edited-2", Some("answer-1"), "and costs?"));
+    lines.push(turn("assistant", "answer-4", Some("edited-2"), "costs..."));
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let output = project.hive(&["import", path.to_str().unwrap(), "--json"]);
+    assert_ne!(output.code, 0);
+    let report: Value = serde_json::from_str(&output.stdout).unwrap();
+    let failed: Vec<(&str, &str)> = report["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|session| {
+            (
+                session["run"].as_str().unwrap(),
+                session["error"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(failed.len(), 3, "{report:#}");
+    assert!(failed[0].1.contains("already holds"), "{failed:?}");
+    for (run, error) in &failed[1..] {
+        assert!(run.starts_with("s1+edited-"), "{failed:?}");
+        assert!(error.contains("forks from run 's1'"), "{failed:?}");
+    }
+    let names: Vec<String> = project
+        .hive(&["runs", "--json"])
+        .json_lines()
+        .iter()
+        .map(|run| run["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!names.contains(&"s1+edited-2".to_string()), "{names:?}");
     assert!(project.hive(&["fsck"]).ok().contains("ok"));
 }

@@ -398,8 +398,20 @@ fn a_fork_at_every_seq_shares_the_first_events_and_nothing_after() {
             json!({"kind": "session_end", "status": "success"}),
         ],
     );
-    // Commits of 3, 0 (metadata only), 4 and 3 events.
-    let (c1, k1) = commit_into(&store, "src", None, all[..3].to_vec());
+    // Commits of 3, 0 (metadata only), 4 and 3 events; the run is in a workspace and ran in a code repository.
+    let placed = |run, events: Vec<Map<String, Value>>| CommitInput {
+        workspace: Some("team".into()),
+        code: Some(hive::object::CodeContext {
+            root: "/src/app".into(),
+            commit: Some("ab".repeat(20)),
+            branch: Some("main".into()),
+            dirty: false,
+        }),
+        ..input(run, None, events)
+    };
+    let first = build_commit(&store, placed("src", all[..3].to_vec())).unwrap();
+    store.write_batch(&first.objects).unwrap();
+    let (c1, k1) = (first.id, first.commit);
     let (c2, k2) = commit_into(&store, "src", Some((c1, &k1)), Vec::new());
     let (c3, k3) = commit_into(&store, "src", Some((c2, &k2)), all[3..7].to_vec());
     let (head, head_commit) = commit_into(&store, "src", Some((c3, &k3)), all[7..].to_vec());
@@ -441,9 +453,15 @@ fn a_fork_at_every_seq_shares_the_first_events_and_nothing_after() {
             source_events[..seq as usize]
         );
         // Metadata and state as if the first `seq` events had been committed on their own.
-        let alone = build_commit(&store, input("alone", None, all[..seq as usize].to_vec()))
+        let alone = build_commit(&store, placed("alone", all[..seq as usize].to_vec()))
             .unwrap()
             .commit;
+        assert_eq!(
+            (&fork.workspace, &fork.code),
+            (&alone.run.workspace, &alone.run.code),
+            "seq {seq}"
+        );
+        assert_eq!(fork.workspace.as_deref(), Some("team"), "seq {seq}");
         assert_eq!(
             (
                 &fork.model,
