@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A tour of hive on small agent sessions: init, append, commit, runs, log, show, fork, fsck, gc; then capture: importing
-# a Claude Code transcript (with a secret that is masked), exporting it back, and live capture through the hooks.
+# A tour of hive on small agent sessions: init, append, commit, runs, log, show, replay, fork, diff, fsck, gc; then
+# capture: importing a Claude Code transcript (with a secret that is masked), exporting it back, and live capture
+# through the hooks.
 #
 #   ./.hivemind-example/tour.sh            # builds hive with cargo, then runs the tour in a new temporary project
 #   HIVE=/path/to/hive ./tour.sh           # uses that hive binary instead
@@ -42,7 +43,9 @@ step hive show fix-login~1
 step hive show fix-login@6
 step hive cat-file -p fix-login@4
 step hive rev-parse fix-login fix-login@0
+step hive replay fix-login --from 3 --to 6
 step hive fork fix-login@6 fix-login-alt
+step hive diff fix-login fix-login-retry --stat
 step hive cat-file -t fix-login
 step hive fsck
 step hive gc --prune now

@@ -1,5 +1,5 @@
 //! Micro-benchmarks of the hot paths: event encoding and hashing, object writes (loose and pack), pack index
-//! lookups, reading a 10,000-event run, and committing one session. Run: `cargo bench --bench core`.
+//! lookups, reading and replaying a 10,000-event run, and committing one session. Run: `cargo bench --bench core`.
 
 mod workload;
 
@@ -9,7 +9,7 @@ use hive::canonical;
 use hive::id::{ObjectId, ObjectKind};
 use hive::object::{HashedObject, RawObject};
 use hive::payload;
-use hive::repo::{CommitInput, CommitOptions, Repository, build_commit, read_run_events};
+use hive::repo::{CommitInput, CommitOptions, Replay, Repository, build_commit, read_run_events};
 use hive::store::{LooseStore, ObjectStore, Odb, OdbOptions, PackOptions, PackStore};
 use hive::time::Timestamp;
 use serde_json::Value;
@@ -121,15 +121,47 @@ fn pack_index_contains(bencher: Bencher) {
 /// Read back every event of a 10,000-event run (50 commits of 200 events), payloads resolved.
 #[divan::bench(sample_count = 20)]
 fn read_run_10k_events(bencher: Bencher) {
+    let (_dir, odb, head) = run_of_10k();
+    bencher
+        .counter(ItemsCount::new(10_000usize))
+        .bench(|| read_run_events(&odb, head).unwrap().len());
+}
+
+/// A 10,000-event run (50 commits of 200 events) in a fresh object database.
+fn run_of_10k() -> (tempfile::TempDir, Odb, ObjectId) {
     let dir = tempfile::tempdir().unwrap();
     let odb = Odb::open(dir.path(), OdbOptions::default()).unwrap();
     let events = (0..50u64)
         .flat_map(|commit| workload::session(100 + commit, 200))
         .collect();
     let (head, _) = commit_in_200s(&odb, "bench", events);
-    bencher
-        .counter(ItemsCount::new(10_000usize))
-        .bench(|| read_run_events(&odb, head).unwrap().len());
+    (dir, odb, head)
+}
+
+/// Replay a 10,000-event run: start (read its event lists), then take the first 20 events as stored, as a reader
+/// stepping through it does.
+#[divan::bench(sample_count = 50)]
+fn replay_start_and_first_20(bencher: Bencher) {
+    let (_dir, odb, head) = run_of_10k();
+    bencher.bench(|| {
+        Replay::new(&odb, "bench", head, None, None)
+            .unwrap()
+            .take(20)
+            .map(|event| event.unwrap().seq)
+            .sum::<u64>()
+    });
+}
+
+/// Replay every event of a 10,000-event run, payloads resolved.
+#[divan::bench(sample_count = 20)]
+fn replay_10k_events_resolved(bencher: Bencher) {
+    let (_dir, odb, head) = run_of_10k();
+    bencher.counter(ItemsCount::new(10_000usize)).bench(|| {
+        Replay::new(&odb, "bench", head, None, None)
+            .unwrap()
+            .map(|event| event.unwrap().resolve(&odb).unwrap().len())
+            .sum::<usize>()
+    });
 }
 
 /// A commit of `events` to `run` by the benchmarks' author at time 0.

@@ -92,7 +92,8 @@ pub enum FileOpKind {
 }
 
 impl FileOpKind {
-    fn name(self) -> &'static str {
+    /// The name events use for it: `read`, `write`, `edit`, `delete`.
+    pub fn name(self) -> &'static str {
         match self {
             FileOpKind::Read => "read",
             FileOpKind::Write => "write",

@@ -91,6 +91,7 @@ impl From<RepoError> for CliError {
                 ),
             ),
             RepoError::NoSuchEvent { run, .. } => (code::NOT_FOUND, format!("`hive show {run}` lists its events")),
+            RepoError::EmptyRange { .. } => (code::USAGE, "give --from a seq no later than --to".into()),
             RepoError::MissingObject(_) | RepoError::Decode { .. } | RepoError::Payload(_) => {
                 (code::CORRUPT, "run `hive fsck` for a full report".into())
             }

@@ -16,6 +16,7 @@ mod import;
 mod init;
 mod log;
 mod output;
+mod replay;
 mod rev_parse;
 mod runs;
 mod show;
@@ -62,6 +63,7 @@ enum Command {
     Export(export::Args),
     Fork(fork::Args),
     Diff(diff::Args),
+    Replay(replay::Args),
     Connect(connect::Args),
     Disconnect(disconnect::Args),
     Hook(hook::Args),
@@ -181,6 +183,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Export(args) => export::run(args, &context),
         Command::Fork(args) => fork::run(args, &context),
         Command::Diff(args) => diff::run(args, &context),
+        Command::Replay(args) => replay::run(args, &context),
         Command::Connect(args) => connect::run(args, &context),
         Command::Disconnect(args) => disconnect::run(args, &context),
         Command::Hook(args) => hook::run(args, &context),

@@ -44,6 +44,12 @@ impl Output {
         Ok(())
     }
 
+    /// Sends what is buffered to the reader now.
+    pub fn flush(&mut self) -> Result<(), CliError> {
+        self.out.flush()?;
+        Ok(())
+    }
+
     /// Flushes; call before returning.
     pub fn finish(mut self) -> Result<(), CliError> {
         self.out.flush()?;

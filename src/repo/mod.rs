@@ -13,6 +13,7 @@ mod history;
 mod import;
 mod read;
 mod repack;
+mod replay;
 mod resolve;
 
 pub use capture::{AppendSummary, CommitOptions, CommitOutcome};
@@ -32,6 +33,7 @@ pub use import::{
 };
 pub use read::{RunSummary, ShownEvent};
 pub use repack::geometric_split;
+pub use replay::{Replay, ReplayedEvent};
 pub use resolve::Resolved;
 
 use crate::config::{self, ConfigError, ProjectConfig, RepoConfig};
@@ -106,6 +108,14 @@ pub enum RepoError {
         seq: u64,
         /// Events in the run.
         count: u64,
+    },
+    /// A range of seqs that ends before it starts.
+    #[error("seq {from} comes after seq {to}")]
+    EmptyRange {
+        /// The first seq asked for.
+        from: u64,
+        /// The last.
+        to: u64,
     },
     /// An object a commit or event refers to is absent.
     #[error("object {0} is missing")]

@@ -847,3 +847,79 @@ fn diff_shows_where_two_runs_part_and_what_changed() {
     assert_eq!(project.hive(&["diff", "fix", "nope"]).code, 4);
     assert_eq!(project.hive(&["diff", "fix", "fix@1"]).code, 3);
 }
+
+#[test]
+fn replay_streams_a_run_and_steps_through_it() {
+    let project = Project::new();
+    project.stage_and_commit("fix", &session("fix"));
+    project.stage_and_commit(
+        "fix",
+        &[
+            r#"{"kind":"user_message","text":"now find the needle"}"#,
+            r#"{"kind":"reasoning","text":"the needle is in b"}"#,
+            r#"{"kind":"session_end","status":"success"}"#,
+        ]
+        .join("\n"),
+    );
+    // Text: every event with its seq, kind and content.
+    let text = project.hive(&["replay", "fix"]).ok().to_string();
+    for expected in [
+        "#0 ",
+        "session_start",
+        "    please fix",
+        "tool_call Bash [c1]",
+        "\"command\": \"ls\"",
+        "tool_result [c1] 3 ms",
+        "    a\n    b\n",
+        "assistant_message",
+        "100 in / 20 out tokens",
+        "#8 ",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in:\n{text}");
+    }
+    // JSON Lines: each event as `hive show RUN@SEQ --json` gives it, within the range asked for.
+    let lines = project
+        .hive(&["replay", "fix", "--from", "2", "--to", "4", "--json"])
+        .json_lines();
+    assert_eq!(lines.len(), 3);
+    for (line, seq) in lines.iter().zip(2..) {
+        assert_eq!(line["seq"], seq);
+        assert_eq!(
+            line,
+            &project
+                .hive(&["show", &format!("fix@{seq}"), "--json"])
+                .json()
+        );
+    }
+    let from_at = project.hive(&["replay", "fix@7", "--json"]).json_lines();
+    assert_eq!(
+        from_at
+            .iter()
+            .map(|line| line["seq"].clone())
+            .collect::<Vec<_>>(),
+        [json!(7), json!(8)]
+    );
+    // Stepping: Enter, back, search, next match, quit.
+    let stepped = project.hive_stdin(
+        &["replay", "fix", "--step", "--json"],
+        "\n\nb\n/NEEDLE\nn\nn\nq\n",
+    );
+    let seqs: Vec<u64> = stepped
+        .json_lines()
+        .iter()
+        .map(|line| line["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, [0, 1, 2, 1, 6, 7]);
+    assert!(
+        stepped.stderr.contains("is not in any event after seq 7"),
+        "{stepped:?}"
+    );
+    // Refusals.
+    let backwards = project.hive(&["replay", "fix", "--from", "5", "--to", "2"]);
+    assert_eq!(backwards.code, 2, "{backwards:?}");
+    assert!(backwards.stderr.contains("seq 5 comes after seq 2"));
+    let past = project.hive(&["replay", "fix", "--to", "9"]);
+    assert_eq!(past.code, 4, "{past:?}");
+    assert_eq!(project.hive(&["replay", "nope"]).code, 4);
+    assert_eq!(project.hive(&["replay", "fix@x"]).code, 2);
+}

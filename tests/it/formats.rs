@@ -280,7 +280,33 @@ fn every_real_file_imports_and_exports_back_json_equal() {
             "no {expected} file: {formats:?}"
         );
     }
+    // Replayed, every run gives back its event objects as stored, in seq order, and each resolves to the event
+    // read by `events`.
+    let mut replayed = 0;
+    for summary in repo.runs().unwrap() {
+        let events = repo.events(&summary.name).unwrap();
+        let replay = repo.replay(&summary.name, None, None).unwrap();
+        assert_eq!(replay.len(), events.len(), "{}", summary.name);
+        for (item, shown) in replay.zip(&events) {
+            let item = item.unwrap();
+            assert_eq!(
+                (item.seq, item.id),
+                (shown.seq, shown.id),
+                "{}",
+                summary.name
+            );
+            let object = hive::object::RawObject::new(
+                hive::ObjectKind::Event,
+                hive::canonical::to_vec(&Value::Object(item.stored.clone())),
+            )
+            .hashed();
+            assert_eq!(object.id(), item.id);
+            assert_eq!(item.resolve(repo.odb()).unwrap(), shown.event);
+            replayed += 1;
+        }
+    }
     assert!(!repo.fsck().unwrap().has_errors());
+    eprintln!("{replayed} events replayed as stored");
     eprintln!(
         "{} files, {} sessions, {records_total} top-level values: every one exported JSON-equal; by format (files, sessions): {formats:?}",
         by_file.len(),

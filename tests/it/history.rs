@@ -529,21 +529,41 @@ fn a_fork_at_every_seq_shares_the_first_events_and_nothing_after() {
     assert_eq!(head_commit.run.events, 10);
 }
 
-/// A store that counts the event objects read from it.
+/// A store that counts the event objects and payload blobs read from it.
 struct Counting {
     inner: MemoryStore,
     events_read: std::sync::atomic::AtomicUsize,
+    blobs_read: std::sync::atomic::AtomicUsize,
+}
+
+impl Counting {
+    fn new() -> Counting {
+        Counting {
+            inner: MemoryStore::new(),
+            events_read: Default::default(),
+            blobs_read: Default::default(),
+        }
+    }
+
+    fn reads(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.events_read.load(Relaxed),
+            self.blobs_read.load(Relaxed),
+        )
+    }
 }
 
 impl ObjectStore for Counting {
     fn read(&self, id: &hive::ObjectId) -> Result<Option<RawObject>, hive::store::StoreError> {
         let raw = self.inner.read(id)?;
-        if raw
-            .as_ref()
-            .is_some_and(|raw| raw.kind == ObjectKind::Event)
-        {
-            self.events_read
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let counter = match raw.as_ref().map(|raw| raw.kind) {
+            Some(ObjectKind::Event) => Some(&self.events_read),
+            Some(ObjectKind::Blob | ObjectKind::Chunks) => Some(&self.blobs_read),
+            _ => None,
+        };
+        if let Some(counter) = counter {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         Ok(raw)
     }
@@ -561,10 +581,7 @@ impl ObjectStore for Counting {
 #[test]
 fn diff_aligns_by_content_and_reads_only_what_a_fork_changed() {
     use hive::repo::{DiffOp, DiffSide, ForkInput, build_fork, diff_commits};
-    let store = Counting {
-        inner: MemoryStore::new(),
-        events_read: Default::default(),
-    };
+    let store = Counting::new();
     // 1000 shared events, then each run goes its own way.
     let shared: Vec<Value> = (0..1000)
         .map(|index| json!({"kind": "user_message", "text": format!("step {index}")}))
@@ -670,4 +687,93 @@ fn diff_aligns_by_content_and_reads_only_what_a_fork_changed() {
         Some("Bash"),
         "a result takes its call's tool"
     );
+}
+
+#[test]
+fn replay_yields_the_events_committed_byte_for_byte_reading_each_when_reached() {
+    use hive::repo::{Replay, ReplayedEvent};
+    let store = Counting::new();
+    // A payload over the threshold (64 bytes here) is a blob; one over the chunking threshold is a chunk list.
+    let long = "test output line\n".repeat(100);
+    let huge: String = (0..120_000).map(|index| format!("{index:08}\n")).collect();
+    let all = events(
+        0,
+        vec![
+            json!({"kind": "session_start", "agent": "codex", "model": "m1"}),
+            json!({"kind": "user_message", "text": "run the tests"}),
+            json!({"kind": "tool_call", "call_id": "c1", "tool": "Bash", "input": {"command": "cargo test"}}),
+            json!({"kind": "tool_result", "call_id": "c1", "output": long, "is_error": true}),
+            json!({"kind": "file_op", "op": "edit", "path": "src/a.rs", "before": huge, "after": format!("{huge}x")}),
+            json!({"kind": "assistant_message", "text": "fixed", "attrs": {"note": [1, 2.5, null]}}),
+            json!({"kind": "custom", "name": "x", "data": {"deep": {"k": "v"}}, "extra_field": true}),
+            json!({"kind": "session_end", "status": "success"}),
+        ],
+    );
+    let first = build_commit(&store, input("r", None, all[..4].to_vec())).unwrap();
+    store.write_batch(&first.objects).unwrap();
+    let second = build_commit(
+        &store,
+        input("r", Some((first.id, &first.commit)), all[4..].to_vec()),
+    )
+    .unwrap();
+    store.write_batch(&second.objects).unwrap();
+    let head = second.id;
+
+    let before = store.reads();
+    let mut replay = Replay::new(&store, "r", head, None, None).unwrap();
+    assert_eq!(store.reads(), before, "starting a replay reads no event");
+    assert_eq!(replay.range(), 0..=7);
+    assert_eq!(replay.len(), 8);
+    let mut replayed: Vec<ReplayedEvent> = Vec::new();
+    for (index, committed) in all.iter().enumerate() {
+        let (events, blobs) = store.reads();
+        let item = replay.next().unwrap().unwrap();
+        assert_eq!(
+            store.reads(),
+            (events + 1, blobs),
+            "seq {index}: one event read, no payload"
+        );
+        assert_eq!(item.seq, index as u64);
+        // The stored form is the event object itself, and resolved it is the event committed, byte for byte.
+        let object = RawObject::new(
+            ObjectKind::Event,
+            hive::canonical::to_vec(&Value::Object(item.stored.clone())),
+        )
+        .hashed();
+        assert_eq!(object.id(), item.id, "seq {index}");
+        let resolved = item.resolve(&store).unwrap();
+        assert_eq!(
+            hive::canonical::to_vec(&Value::Object(resolved)),
+            hive::canonical::to_vec(&Value::Object(committed.clone())),
+            "seq {index}"
+        );
+        assert_eq!(item.has_payloads(), matches!(index, 3 | 4), "seq {index}");
+        replayed.push(item);
+    }
+    assert!(replay.next().is_none());
+    assert!(store.reads().1 > 0, "payloads were read when resolved");
+    // Backwards, and over a range.
+    let backwards: Vec<u64> = Replay::new(&store, "r", head, None, None)
+        .unwrap()
+        .rev()
+        .map(|item| item.unwrap().seq)
+        .collect();
+    assert_eq!(backwards, (0..8).rev().collect::<Vec<_>>());
+    let range = Replay::new(&store, "r", head, Some(2), Some(5)).unwrap();
+    assert_eq!(range.get(4).unwrap(), replayed[4]);
+    assert!(range.get(6).is_err());
+    let seqs: Vec<u64> = range.map(|item| item.unwrap().seq).collect();
+    assert_eq!(seqs, [2, 3, 4, 5]);
+    assert!(matches!(
+        Replay::new(&store, "r", head, Some(5), Some(2)),
+        Err(hive::RepoError::EmptyRange { from: 5, to: 2 })
+    ));
+    assert!(matches!(
+        Replay::new(&store, "r", head, None, Some(8)),
+        Err(hive::RepoError::NoSuchEvent {
+            seq: 8,
+            count: 8,
+            ..
+        })
+    ));
 }
