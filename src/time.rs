@@ -45,6 +45,37 @@ impl Timestamp {
         })
     }
 
+    /// Parses a point in time as a person gives it on a command line: RFC 3339, a day (`2026-11-01`, its
+    /// midnight UTC), or an age before `now` (`90s`, `30m`, `12h`, `7d`, `2w`).
+    pub fn parse_point(text: &str, now: Timestamp) -> Result<Timestamp, TimestampError> {
+        let text = text.trim();
+        let refused = || TimestampError {
+            text: text.to_string(),
+        };
+        let age = text
+            .chars()
+            .last()
+            .filter(char::is_ascii_alphabetic)
+            .and_then(|unit| Some((unit, text[..text.len() - 1].parse::<i64>().ok()?)));
+        if let Some((unit, amount)) = age {
+            let seconds = match unit {
+                's' => 1,
+                'm' => 60,
+                'h' => 3600,
+                'd' => 86_400,
+                'w' => 7 * 86_400,
+                _ => return Err(refused()),
+            };
+            return Ok(Timestamp(now.0.saturating_sub(
+                amount.saturating_mul(seconds).saturating_mul(1000),
+            )));
+        }
+        if text.len() == 10 {
+            return Timestamp::parse(&format!("{text}T00:00:00Z")).map_err(|_| refused());
+        }
+        Timestamp::parse(text)
+    }
+
     /// Formats as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     pub fn to_rfc3339(self) -> String {
         let millis = self.0.rem_euclid(1000);
@@ -166,6 +197,23 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_points_in_time() {
+        let now = Timestamp::parse("2026-11-21T12:00:00Z").unwrap();
+        let point = |text| Timestamp::parse_point(text, now).map(Timestamp::to_rfc3339);
+        assert_eq!(point("7d").unwrap(), "2026-11-14T12:00:00.000Z");
+        assert_eq!(point("2w").unwrap(), "2026-11-07T12:00:00.000Z");
+        assert_eq!(point("90s").unwrap(), "2026-11-21T11:58:30.000Z");
+        assert_eq!(point("2026-11-01").unwrap(), "2026-11-01T00:00:00.000Z");
+        assert_eq!(
+            point("2026-11-01T08:00:00+01:00").unwrap(),
+            "2026-11-01T07:00:00.000Z"
+        );
+        for bad in ["", "7y", "d", "yesterday", "2026-13-01", "-"] {
+            assert!(point(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn parses_and_formats() {

@@ -91,6 +91,14 @@ impl From<RepoError> for CliError {
                 ),
             ),
             RepoError::NoSuchEvent { run, .. } => (code::NOT_FOUND, format!("`hive show {run}` lists its events")),
+            RepoError::InvalidCuration { what, .. } => (
+                code::USAGE,
+                match what.as_str() {
+                    "tag" => "for example `hive tag RUN reviewed dataset:v2`".into(),
+                    "rating" => "for example `hive rate RUN 4`; `hive rate RUN --clear` removes it".into(),
+                    _ => "for example `hive status RUN success`".into(),
+                },
+            ),
             RepoError::EmptyRange { .. } => (code::USAGE, "give --from a seq no later than --to".into()),
             RepoError::MissingObject(_) | RepoError::Decode { .. } | RepoError::Payload(_) => {
                 (code::CORRUPT, "run `hive fsck` for a full report".into())

@@ -16,10 +16,13 @@ mod import;
 mod init;
 mod log;
 mod output;
+mod rate;
 mod replay;
 mod rev_parse;
 mod runs;
 mod show;
+mod status;
+mod tag;
 
 use clap::{Parser, Subcommand};
 use error::{CliError, code};
@@ -64,6 +67,9 @@ enum Command {
     Fork(fork::Args),
     Diff(diff::Args),
     Replay(replay::Args),
+    Tag(tag::Args),
+    Rate(rate::Args),
+    Status(status::Args),
     Connect(connect::Args),
     Disconnect(disconnect::Args),
     Hook(hook::Args),
@@ -184,6 +190,9 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Fork(args) => fork::run(args, &context),
         Command::Diff(args) => diff::run(args, &context),
         Command::Replay(args) => replay::run(args, &context),
+        Command::Tag(args) => tag::run(args, &context),
+        Command::Rate(args) => rate::run(args, &context),
+        Command::Status(args) => status::run(args, &context),
         Command::Connect(args) => connect::run(args, &context),
         Command::Disconnect(args) => disconnect::run(args, &context),
         Command::Hook(args) => hook::run(args, &context),

@@ -137,3 +137,40 @@ pub fn human_bytes(bytes: u64) -> String {
     }
     format!("{value:.1} {}", UNITS[unit])
 }
+
+/// What `tag`, `rate` and `status` did: the run's curation metadata afterwards, and whether it changed.
+pub fn curation_report(
+    out: &mut Output,
+    outcome: &hive::repo::CurateOutcome,
+    json_output: bool,
+) -> Result<(), CliError> {
+    let meta = &outcome.commit.run;
+    if json_output {
+        return out.json(&serde_json::json!({
+            "run": outcome.run,
+            "commit": outcome.id.to_hex(),
+            "changed": outcome.changed,
+            "tags": meta.tags,
+            "rating": meta.rating,
+            "status": meta.status,
+        }));
+    }
+    let tags = if meta.tags.is_empty() {
+        "none".to_string()
+    } else {
+        meta.tags.join(", ")
+    };
+    let rating = meta
+        .rating
+        .map_or_else(|| "none".to_string(), |rating| format!("{rating}/5"));
+    let status = meta.status.as_deref().unwrap_or("none");
+    let what = if outcome.changed {
+        format!("{}: {}", outcome.run, outcome.commit.message)
+    } else {
+        format!("{}: unchanged", outcome.run)
+    };
+    out.line(format!(
+        "{what} (tags {tags}; rating {rating}; status {status}; commit {})",
+        short(&outcome.id)
+    ))
+}

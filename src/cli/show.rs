@@ -135,7 +135,16 @@ fn show_commit(
     if let Some(duration) = meta.duration_ms {
         facts.push(format!("{:.1}s", duration as f64 / 1000.0));
     }
+    if let Some(rating) = meta.rating {
+        facts.push(format!("rated {rating}/5"));
+    }
     out.line(format!("Run info: {}", facts.join(", ")))?;
+    if !meta.tags.is_empty() {
+        out.line(format!("Tags:     {}", meta.tags.join(", ")))?;
+    }
+    if let Some(workspace) = &meta.workspace {
+        out.line(format!("Workspace: {workspace}"))?;
+    }
     if let Some(fork) = &meta.forked_from {
         out.line(format!(
             "Forked:   from {}@{} (its first {} events)",

@@ -201,6 +201,29 @@ pub fn build_commit(
     Ok(BuiltCommit::seal(objects, commit))
 }
 
+/// Builds a commit on `parent` that adds no event and keeps its state, with `meta` as the run's metadata: a tag,
+/// rating or status set by hand.
+pub fn build_meta_commit(
+    parent: ObjectId,
+    parent_commit: &Commit,
+    meta: RunMeta,
+    author: String,
+    time: Timestamp,
+    message: String,
+) -> BuiltCommit {
+    let commit = Commit {
+        parents: vec![parent],
+        events: None,
+        tree: parent_commit.tree,
+        author,
+        time: time.to_rfc3339(),
+        message,
+        run: meta,
+        extra: Map::new(),
+    };
+    BuiltCommit::seal(Vec::new(), commit)
+}
+
 /// Everything a fork is made from.
 #[derive(Debug)]
 pub struct ForkInput<'a> {

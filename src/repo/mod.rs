@@ -4,6 +4,7 @@
 //! `logs/refs/runs/NAME` (reference logs), `journal/NAME.jnl` (staged events).
 
 mod capture;
+mod curate;
 mod diff;
 mod export;
 mod fork;
@@ -17,6 +18,7 @@ mod replay;
 mod resolve;
 
 pub use capture::{AppendSummary, CommitOptions, CommitOutcome};
+pub use curate::{CurateOutcome, Curation, check_status, check_tag};
 pub use diff::{
     DiffEvent, DiffOp, DiffSide, FieldChange, RunDiff, RunStats, VOLATILE_FIELDS, diff_commits,
     field_changes,
@@ -25,13 +27,13 @@ pub use fork::ForkOutcome;
 pub use fsck::{FsckReport, Problem, Severity};
 pub use gc::{GcOptions, GcReport};
 pub use history::{
-    BuiltCommit, CommitInput, ForkInput, build_commit, build_fork, event_id_at, read_commit,
-    read_event, read_run_events, run_segments,
+    BuiltCommit, CommitInput, ForkInput, build_commit, build_fork, build_meta_commit, event_id_at,
+    read_commit, read_event, read_run_events, run_segments,
 };
 pub use import::{
     ImportOptions, ImportOutcome, ImportProgress, ImportReport, ImportSession, SessionReport,
 };
-pub use read::{RunSummary, ShownEvent};
+pub use read::{RunFilter, RunSummary, ShownEvent};
 pub use repack::geometric_split;
 pub use replay::{Replay, ReplayedEvent};
 pub use resolve::Resolved;
@@ -108,6 +110,16 @@ pub enum RepoError {
         seq: u64,
         /// Events in the run.
         count: u64,
+    },
+    /// A tag, rating or status that is not allowed.
+    #[error("'{value}' is not a valid {what}: {rule}")]
+    InvalidCuration {
+        /// Tag, rating or status.
+        what: String,
+        /// The value given.
+        value: String,
+        /// What is allowed.
+        rule: String,
     },
     /// A range of seqs that ends before it starts.
     #[error("seq {from} comes after seq {to}")]

@@ -156,3 +156,108 @@ impl Repository {
         Ok(self.refs.reflog(&RefName::run(run)?)?)
     }
 }
+
+/// Which runs to keep: every condition given must hold. Text conditions on agent, model and author match any part
+/// of the value, ignoring case; status, tags and workspace match exactly.
+#[derive(Clone, Debug, Default)]
+pub struct RunFilter {
+    /// The run's status.
+    pub status: Option<String>,
+    /// The lowest rating kept (runs without a rating are left out).
+    pub min_rating: Option<i64>,
+    /// Tags the run must all carry.
+    pub tags: Vec<String>,
+    /// Part of the agent's name.
+    pub agent: Option<String>,
+    /// Part of the model's name.
+    pub model: Option<String>,
+    /// Part of the author of the run's first commit (`Name <email>`).
+    pub author: Option<String>,
+    /// Runs whose time (first event, else head commit) is at or after this.
+    pub since: Option<crate::time::Timestamp>,
+    /// Runs whose time is at or before this.
+    pub until: Option<crate::time::Timestamp>,
+    /// The run's workspace.
+    pub workspace: Option<String>,
+}
+
+impl RunFilter {
+    /// Whether the filter keeps every run.
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none()
+            && self.min_rating.is_none()
+            && self.tags.is_empty()
+            && self.agent.is_none()
+            && self.model.is_none()
+            && self.author.is_none()
+            && self.since.is_none()
+            && self.until.is_none()
+            && self.workspace.is_none()
+    }
+
+    /// Whether a run with this head commit passes every condition but the author's.
+    pub fn matches_head(&self, commit: &Commit) -> bool {
+        let meta = &commit.run;
+        let contains = |value: &Option<String>, part: &Option<String>| match part {
+            None => true,
+            Some(part) => value
+                .as_deref()
+                .is_some_and(|value| value.to_lowercase().contains(&part.to_lowercase())),
+        };
+        let time = meta
+            .started
+            .as_deref()
+            .and_then(|text| crate::time::Timestamp::parse(text).ok())
+            .or_else(|| crate::time::Timestamp::parse(&commit.time).ok());
+        self.status
+            .as_ref()
+            .is_none_or(|status| meta.status.as_ref() == Some(status))
+            && self
+                .min_rating
+                .is_none_or(|least| meta.rating.is_some_and(|rating| rating >= least))
+            && self.tags.iter().all(|tag| meta.tags.contains(tag))
+            && contains(&meta.agent, &self.agent)
+            && contains(&meta.model, &self.model)
+            && self
+                .workspace
+                .as_ref()
+                .is_none_or(|workspace| meta.workspace.as_ref() == Some(workspace))
+            && self
+                .since
+                .is_none_or(|since| time.is_some_and(|time| time >= since))
+            && self
+                .until
+                .is_none_or(|until| time.is_some_and(|time| time <= until))
+    }
+}
+
+impl Repository {
+    /// The runs `filter` keeps, sorted by name; a run with staged events only is kept by an empty filter alone.
+    pub fn runs_matching(&self, filter: &RunFilter) -> Result<Vec<RunSummary>, RepoError> {
+        let runs = self.runs()?;
+        if filter.is_empty() {
+            return Ok(runs);
+        }
+        let mut kept = Vec::new();
+        for run in runs {
+            let Some((head, commit)) = &run.head else {
+                continue;
+            };
+            if !filter.matches_head(commit) {
+                continue;
+            }
+            if let Some(author) = &filter.author {
+                let first = self
+                    .log_from(*head, None)?
+                    .pop()
+                    .map(|(_, commit)| commit.author)
+                    .unwrap_or_default();
+                if !first.to_lowercase().contains(&author.to_lowercase()) {
+                    continue;
+                }
+            }
+            kept.push(run);
+        }
+        Ok(kept)
+    }
+}

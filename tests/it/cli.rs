@@ -923,3 +923,188 @@ fn replay_streams_a_run_and_steps_through_it() {
     assert_eq!(project.hive(&["replay", "nope"]).code, 4);
     assert_eq!(project.hive(&["replay", "fix@x"]).code, 2);
 }
+
+#[test]
+fn tag_rate_and_status_are_commits_that_runs_filters_see() {
+    let project = Project::new();
+    project.stage_and_commit("fix", &session("fix"));
+    project.stage_and_commit("retry", &session("retry"));
+    project.stage_and_commit(
+        "other",
+        &session("other")
+            .replace("claude-code", "codex")
+            .replace("claude-test", "gpt-5"),
+    );
+    let head = project.hive(&["rev-parse", "fix"]).ok().trim().to_string();
+    // Tags: added once each, listed, removed; each change is a commit that adds no event.
+    let tagged = project
+        .hive(&["tag", "fix", "reviewed", "dataset:v2", "reviewed", "--json"])
+        .json();
+    assert_eq!(tagged["tags"], json!(["reviewed", "dataset:v2"]));
+    assert_eq!(tagged["changed"], true);
+    let again = project.hive(&["tag", "fix", "reviewed", "--json"]).json();
+    assert_eq!(again["changed"], false);
+    assert_eq!(again["commit"], tagged["commit"]);
+    assert_eq!(project.hive(&["tag", "fix"]).ok(), "reviewed\ndataset:v2\n");
+    let log = project.hive(&["log", "fix", "--json"]).json_lines();
+    assert_eq!(log[0]["message"], "tag: +reviewed +dataset:v2");
+    assert_eq!(log[0]["parents"], json!([head]));
+    assert_eq!(log[0]["run"]["events"], 6);
+    project.hive(&["tag", "retry", "reviewed"]).ok();
+    let removed = project
+        .hive(&["tag", "-d", "retry", "reviewed", "--json"])
+        .json();
+    assert_eq!(removed["tags"], json!([]));
+    // Rating and status.
+    let rated = project.hive(&["rate", "fix", "4", "--json"]).json();
+    assert_eq!(rated["rating"], 4);
+    project.hive(&["rate", "retry", "2"]).ok();
+    let status = project
+        .hive(&["status", "retry", "failure"])
+        .ok()
+        .to_string();
+    assert!(
+        status
+            .starts_with("retry: status: failure (tags none; rating 2/5; status failure; commit "),
+        "{status}"
+    );
+    let cleared = project.hive(&["rate", "retry", "--clear", "--json"]).json();
+    assert_eq!(cleared["rating"], json!(null));
+    project.hive(&["rate", "retry", "2"]).ok();
+    let shown = project.hive(&["show", "fix"]).ok().to_string();
+    assert!(shown.contains("rated 4/5"), "{shown}");
+    assert!(shown.contains("Tags:     reviewed, dataset:v2"), "{shown}");
+    // The events are untouched.
+    assert_eq!(
+        project
+            .hive(&["replay", "fix", "--json"])
+            .json_lines()
+            .len(),
+        6
+    );
+
+    // Filters.
+    let names = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["runs", "--json"];
+        all.extend_from_slice(args);
+        project
+            .hive(&all)
+            .json_lines()
+            .iter()
+            .map(|run| run["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&[]), ["fix", "other", "retry"]);
+    assert_eq!(names(&["--status", "success"]), ["fix", "other"]);
+    assert_eq!(names(&["--status", "failure"]), ["retry"]);
+    assert_eq!(names(&["--min-rating", "3"]), ["fix"]);
+    assert_eq!(names(&["--min-rating", "1"]), ["fix", "retry"]);
+    assert_eq!(names(&["--tag", "reviewed"]), ["fix"]);
+    assert_eq!(
+        names(&["--tag", "reviewed", "--tag", "nope"]),
+        Vec::<String>::new()
+    );
+    assert_eq!(names(&["--agent", "CODEX"]), ["other"]);
+    assert_eq!(names(&["--model", "claude"]), ["fix", "retry"]);
+    assert_eq!(names(&["--author", "test@example"]).len(), 3);
+    assert_eq!(names(&["--author", "somebody else"]), Vec::<String>::new());
+    assert_eq!(names(&["--since", "2000-01-01"]).len(), 3);
+    assert_eq!(names(&["--until", "2000-01-01"]), Vec::<String>::new());
+    assert_eq!(names(&["--since", "1d", "--status", "success"]).len(), 2);
+    assert_eq!(names(&["--workspace", "nowhere"]), Vec::<String>::new());
+    let listed = project
+        .hive(&["runs", "--json", "--tag", "reviewed"])
+        .json_lines();
+    assert_eq!(listed[0]["tags"], json!(["reviewed", "dataset:v2"]));
+    assert_eq!(listed[0]["rating"], 4);
+    let none = project.hive(&["runs", "--status", "abandoned"]);
+    assert_eq!(none.ok(), "");
+    assert!(none.stderr.contains("no run matches"));
+
+    // Refusals.
+    for (args, code) in [
+        (vec!["rate", "fix", "6"], 2),
+        (vec!["rate", "fix", "0"], 2),
+        (vec!["rate", "fix"], 2),
+        (vec!["status", "fix", "Done!"], 2),
+        (vec!["tag", "fix", "has space"], 2),
+        (vec!["tag", "-d", "fix"], 2),
+        (vec!["tag", "nope", "x"], 4),
+        (vec!["runs", "--since", "yesterday"], 2),
+    ] {
+        let refused = project.hive(&args);
+        assert_eq!(refused.code, code, "{args:?}: {refused:?}");
+        assert!(
+            refused.stderr.contains("hint:") || refused.stderr.contains("Usage:"),
+            "{args:?}: {refused:?}"
+        );
+    }
+    assert!(project.hive(&["fsck"]).ok().contains("ok"));
+}
+
+#[test]
+fn runs_filters_on_real_sessions() {
+    let Some(data) = crate::util::test_data() else {
+        eprintln!("HIVE_TEST_DATA is not set: filters on real sessions are skipped");
+        return;
+    };
+    let project = Project::new();
+    for folder in ["codex", "swe-agent"] {
+        let path = data.join(folder);
+        project
+            .hive(&["import", path.to_str().unwrap(), "-q", "--json"])
+            .json();
+    }
+    let all = project.hive(&["runs", "--json"]).json_lines();
+    let count = |args: &[&str]| {
+        let mut full = vec!["runs", "--json"];
+        full.extend_from_slice(args);
+        project.hive(&full).json_lines().len()
+    };
+    // Each run is one agent's, and the agent filters split them.
+    let codex = count(&["--agent", "codex"]);
+    let swe = count(&["--agent", "swe-agent"]);
+    assert!(codex > 0 && swe > 0, "{codex} {swe}");
+    assert_eq!(codex + swe, all.len());
+    // A model named by a run is found by part of its name, and only runs with that model are.
+    let model = all
+        .iter()
+        .find_map(|run| run["model"].as_str())
+        .expect("a run with a model")
+        .to_string();
+    let part = &model[..model.len().min(6)];
+    for run in project
+        .hive(&["runs", "--json", "--model", part])
+        .json_lines()
+    {
+        assert!(
+            run["model"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains(&part.to_lowercase())
+        );
+    }
+    // Curated runs are found by their tags and rating, and their events are untouched.
+    let first = all[0]["name"].as_str().unwrap();
+    let events = all[0]["events"].as_u64().unwrap();
+    project.hive(&["tag", first, "gold"]).ok();
+    project.hive(&["rate", first, "5"]).ok();
+    let gold = project
+        .hive(&["runs", "--json", "--tag", "gold", "--min-rating", "5"])
+        .json_lines();
+    assert_eq!(gold.len(), 1);
+    assert_eq!(gold[0]["name"], first);
+    assert_eq!(gold[0]["events"], events);
+    // Importing the same files again changes nothing, tagged run included.
+    for folder in ["codex", "swe-agent"] {
+        let path = data.join(folder);
+        let again = project
+            .hive(&["import", path.to_str().unwrap(), "-q", "--json"])
+            .json();
+        assert_eq!(again["totals"]["created"], 0, "{again:#}");
+        assert_eq!(again["totals"]["appended"], 0, "{again:#}");
+        assert_eq!(again["totals"]["failed"], 0, "{again:#}");
+    }
+    assert!(project.hive(&["fsck"]).ok().contains("ok"));
+}
