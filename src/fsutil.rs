@@ -244,3 +244,15 @@ fn lock_file_as(path: &Path, timeout: Duration, shared: bool) -> Result<LockedFi
         }
     }
 }
+
+/// Removes the folders above `path` that are empty, up to (not including) `root`. Best effort: a folder another
+/// process has just put something in stays.
+pub fn remove_empty_parents(path: &Path, root: &Path) {
+    let mut dir = path.parent();
+    while let Some(current) = dir {
+        if current == root || !current.starts_with(root) || std::fs::remove_dir(current).is_err() {
+            break;
+        }
+        dir = current.parent();
+    }
+}

@@ -218,6 +218,29 @@ impl Journal {
         Ok(())
     }
 
+    /// Deletes every event staged for `run`; returns how many there were.
+    pub fn remove(&self, run: &str) -> Result<u64, JournalError> {
+        let path = self.path_of(run);
+        if !path.exists() {
+            fsutil::remove_empty_parents(&path, &self.dir);
+            return Ok(0);
+        }
+        let mut locked = self.lock(run)?;
+        let count = scan_file(&mut locked.file, &locked.path)
+            .map(|scan| scan.events.len() as u64)
+            .unwrap_or(0);
+        fs::remove_file(&locked.path).context("remove", &locked.path)?;
+        let dir = locked
+            .path
+            .parent()
+            .expect("journal has a parent")
+            .to_path_buf();
+        drop(locked);
+        fsutil::sync_dir(&dir)?;
+        fsutil::remove_empty_parents(&path, &self.dir);
+        Ok(count)
+    }
+
     /// Names of the runs that have a journal file, sorted.
     pub fn runs(&self) -> Result<Vec<String>, JournalError> {
         let mut out = Vec::new();

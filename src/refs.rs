@@ -330,6 +330,26 @@ impl FileRefStore {
         self.refs.join(name.as_str())
     }
 
+    /// Deletes the log of a reference that no longer exists, and the folders of both that are left empty.
+    pub fn remove_log(&self, name: &RefName) -> Result<(), RefError> {
+        let log = self.logs.join(name.as_str());
+        match fs::remove_file(&log) {
+            Ok(()) => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(IoError {
+                    operation: "remove",
+                    path: log,
+                    source,
+                }
+                .into());
+            }
+        }
+        crate::fsutil::remove_empty_parents(&log, &self.logs);
+        crate::fsutil::remove_empty_parents(&self.path_of(name), &self.refs);
+        Ok(())
+    }
+
     /// The lock file of a reference.
     pub fn lock_path(&self, name: &RefName) -> PathBuf {
         self.refs.join(format!("{}.lock", name.as_str()))

@@ -91,6 +91,7 @@ impl From<RepoError> for CliError {
                 ),
             ),
             RepoError::NoSuchEvent { run, .. } => (code::NOT_FOUND, format!("`hive show {run}` lists its events")),
+            RepoError::RunMoved(run) => (code::CONFLICT, format!("look at `hive log {run}`, then run the command again")),
             RepoError::InvalidCuration { what, .. } => (
                 code::USAGE,
                 match what.as_str() {

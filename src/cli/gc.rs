@@ -61,7 +61,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         out.json(&serde_json::to_value(&report).expect("a report serializes"))?;
     } else {
         out.line(format!(
-            "packed {} objects{}; pruned {} unreachable, kept {} recent; {} -> {}",
+            "packed {} objects{}; pruned {} unreachable{}, kept {} recent; {} -> {}",
             report.packed,
             report
                 .pack
@@ -69,6 +69,11 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
                 .map(|name| format!(" into pack-{}", &name[..12]))
                 .unwrap_or_default(),
             report.pruned,
+            if report.purged > 0 {
+                format!(" ({} of removed runs)", report.purged)
+            } else {
+                String::new()
+            },
             report.kept_recent,
             super::output::human_bytes(report.bytes_before),
             super::output::human_bytes(report.bytes_after)

@@ -19,6 +19,7 @@ mod output;
 mod rate;
 mod replay;
 mod rev_parse;
+mod rm;
 mod runs;
 mod show;
 mod status;
@@ -70,6 +71,7 @@ enum Command {
     Tag(tag::Args),
     Rate(rate::Args),
     Status(status::Args),
+    Rm(rm::Args),
     Connect(connect::Args),
     Disconnect(disconnect::Args),
     Hook(hook::Args),
@@ -193,6 +195,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Tag(args) => tag::run(args, &context),
         Command::Rate(args) => rate::run(args, &context),
         Command::Status(args) => status::run(args, &context),
+        Command::Rm(args) => rm::run(args, &context),
         Command::Connect(args) => connect::run(args, &context),
         Command::Disconnect(args) => disconnect::run(args, &context),
         Command::Hook(args) => hook::run(args, &context),

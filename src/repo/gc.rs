@@ -48,6 +48,8 @@ pub struct GcReport {
     pub kept_recent: u64,
     /// Unreachable objects deleted.
     pub pruned: u64,
+    /// Of those, objects deleted because only removed runs reached them (whatever their age).
+    pub purged: u64,
     /// Bytes of packs and loose objects after.
     pub bytes_after: u64,
     /// The new pack, if one was written.
@@ -155,6 +157,15 @@ impl Repository {
         report.loose_before = loose_ids.len() as u64;
         report.bytes_before = self.stored_bytes()?;
 
+        // Heads of removed runs: what only they reach is deleted whatever its age. Objects already gone are passed
+        // over (a crash after an earlier gc deleted them, before it forgot the heads).
+        let removed = self.removed_heads()?;
+        let removed_heads: Vec<(String, ObjectId)> = removed
+            .iter()
+            .filter_map(|entry| Some((entry.run.clone(), ObjectId::from_hex(&entry.head).ok()?)))
+            .collect();
+        let condemned = walk(&self.odb, &removed_heads)?.seen;
+
         // Phase 1, while writers go on: repack everything reachable now.
         let reachable = walk(&self.odb, &self.heads()?)?;
         stop_on_problems(&self.dir, &reachable.problems)?;
@@ -211,6 +222,8 @@ impl Repository {
         let young = |modified: Option<SystemTime>| {
             modified.is_none_or(|time| now.duration_since(time).unwrap_or_default() < options.grace)
         };
+        // Unreachable now and reached by a removed run: never kept.
+        let doomed = |id: &ObjectId| condemned.contains(id) && !reachable_now.contains(id);
         let mut kept: HashSet<ObjectId> = HashSet::new();
         // Unreachable objects of old packs: keep the young ones as loose objects with their age.
         for pack in old_packs
@@ -219,15 +232,20 @@ impl Repository {
         {
             let modified = pack.modified();
             if !young(modified) {
-                report.pruned += pack
-                    .ids()
-                    .filter(|id| !reachable_now.contains(id) && !kept.contains(id))
-                    .count() as u64;
+                for id in pack.ids() {
+                    if !reachable_now.contains(&id) && !kept.contains(&id) {
+                        report.pruned += 1;
+                        report.purged += u64::from(condemned.contains(&id));
+                    }
+                }
                 continue;
             }
             let mut keep = Vec::new();
             pack.scan(|id, raw| {
-                if !reachable_now.contains(&id) && kept.insert(id) {
+                if doomed(&id) {
+                    report.purged += 1;
+                    report.pruned += 1;
+                } else if !reachable_now.contains(&id) && kept.insert(id) {
                     keep.push(raw.hashed());
                 }
                 Ok(())
@@ -256,6 +274,10 @@ impl Repository {
             }
             if reachable_now.contains(id) {
                 loose.remove(id)?;
+            } else if doomed(id) {
+                loose.remove(id)?;
+                report.purged += 1;
+                report.pruned += 1;
             } else if young(loose.modified(id)) {
                 report.kept_recent += 1;
             } else {
@@ -268,6 +290,7 @@ impl Repository {
         remove_stale_temporaries(&self.dir.join("refs"), TEMPORARY_AGE, now);
         fsutil::sync_dir(packs.dir())?;
         report.bytes_after = self.stored_bytes()?;
+        self.forget_removed(&removed)?;
         Ok(report)
     }
 

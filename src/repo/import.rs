@@ -648,7 +648,7 @@ impl Repository {
     }
 
     /// Where the import mark of `run` is kept.
-    fn import_mark_path(&self, run: &str) -> PathBuf {
+    pub(super) fn import_mark_path(&self, run: &str) -> PathBuf {
         self.dir()
             .join("cache")
             .join("import")

@@ -13,6 +13,7 @@ mod gc;
 mod history;
 mod import;
 mod read;
+mod remove;
 mod repack;
 mod replay;
 mod resolve;
@@ -34,6 +35,7 @@ pub use import::{
     ImportOptions, ImportOutcome, ImportProgress, ImportReport, ImportSession, SessionReport,
 };
 pub use read::{RunFilter, RunSummary, ShownEvent};
+pub use remove::RemoveOutcome;
 pub use repack::geometric_split;
 pub use replay::{Replay, ReplayedEvent};
 pub use resolve::Resolved;
@@ -111,6 +113,9 @@ pub enum RepoError {
         /// Events in the run.
         count: u64,
     },
+    /// A run changed while it was being removed.
+    #[error("run '{0}' changed while it was being removed; nothing was removed")]
+    RunMoved(String),
     /// A tag, rating or status that is not allowed.
     #[error("'{value}' is not a valid {what}: {rule}")]
     InvalidCuration {

@@ -12,6 +12,7 @@ mod hooks;
 mod import;
 mod real_data;
 mod redact;
+mod remove;
 mod tour;
 mod util;
 mod workload;
