@@ -1,5 +1,5 @@
 //! Micro-benchmarks of the hot paths: event encoding and hashing, object writes (loose and pack), pack index
-//! lookups, reading and replaying a 10,000-event run, and committing one session. Run: `cargo bench --bench core`.
+//! lookups, reading and replaying a 10,000-event run, committing one session, and creating a workspace. Run: `cargo bench --bench core`.
 
 mod workload;
 
@@ -161,6 +161,27 @@ fn replay_10k_events_resolved(bencher: Bencher) {
             .unwrap()
             .map(|event| event.unwrap().resolve(&odb).unwrap().len())
             .sum::<usize>()
+    });
+}
+
+/// Create a workspace that inherits a parent holding 200 memory entries: one commit on the parent's head and a new
+/// reference, both flushed (the target is at most 5 ms).
+#[divan::bench(sample_count = 50)]
+fn workspace_create_inherit(bencher: Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    let (repo, _) = Repository::init(dir.path()).unwrap();
+    repo.create_workspace("main", None).unwrap();
+    for index in 0..200 {
+        let value = serde_json::json!({"fact": format!("learned thing {index}"), "weight": index});
+        repo.memory_write("main", &format!("key-{index}"), Some(&value), &[])
+            .unwrap();
+    }
+    let mut count = 0u64;
+    bencher.bench_local(|| {
+        count += 1;
+        repo.create_workspace(&format!("child-{count}"), Some("main"))
+            .unwrap()
+            .head
     });
 }
 

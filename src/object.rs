@@ -431,6 +431,9 @@ pub struct RunMeta {
     /// The run this one was forked from, for a fork.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forked_from: Option<ForkPoint>,
+    /// For a workspace's commits: the workspace it inherits from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherits: Option<String>,
     /// Fields written by a newer hive, kept as they are.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

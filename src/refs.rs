@@ -87,6 +87,17 @@ impl RefName {
         Ok(RefName(format!("runs/{name}")))
     }
 
+    /// The reference of workspace `name`.
+    pub fn workspace(name: &str) -> Result<RefName, RefNameError> {
+        check_name(name)?;
+        Ok(RefName(format!("workspaces/{name}")))
+    }
+
+    /// The workspace name, if this is a workspace reference.
+    pub fn workspace_name(&self) -> Option<&str> {
+        self.0.strip_prefix("workspaces/")
+    }
+
     /// A reference by its full name (`runs/NAME`).
     pub fn parse(full: &str) -> Result<RefName, RefNameError> {
         check_name(full)?;

@@ -91,6 +91,13 @@ impl From<RepoError> for CliError {
                 ),
             ),
             RepoError::NoSuchEvent { run, .. } => (code::NOT_FOUND, format!("`hive show {run}` lists its events")),
+            RepoError::UnknownWorkspace(_) => (code::NOT_FOUND, "`hive workspace list` lists the workspaces; `hive workspace create NAME` makes one".into()),
+            RepoError::WorkspaceExists(_) => (code::CONFLICT, "choose another name, or use the workspace as it is".into()),
+            RepoError::WorkspaceHasChildren { .. } => (code::CONFLICT, "delete those first, or pass --force (they keep their state, and no longer have a parent to update from)".into()),
+            RepoError::NoSuchKey { workspace, .. } => (code::NOT_FOUND, format!("`hive memory list --workspace {workspace}` lists its keys")),
+            RepoError::MergeIntoItself(_) => (code::USAGE, "name two different branches".into()),
+            RepoError::NoParent(_) => (code::USAGE, "name the target with --to".into()),
+            RepoError::UnknownBranch(_) => (code::NOT_FOUND, "`hive workspace list` and `hive runs` list what can be merged; prefix runs/ or workspaces/ to be explicit".into()),
             RepoError::RunMoved(run) => (code::CONFLICT, format!("look at `hive log {run}`, then run the command again")),
             RepoError::InvalidCuration { what, .. } => (
                 code::USAGE,

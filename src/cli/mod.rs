@@ -15,7 +15,10 @@ mod hook;
 mod import;
 mod init;
 mod log;
+mod memory;
+mod merge;
 mod output;
+mod promote;
 mod rate;
 mod replay;
 mod rev_parse;
@@ -24,6 +27,7 @@ mod runs;
 mod show;
 mod status;
 mod tag;
+mod workspace;
 
 use clap::{Parser, Subcommand};
 use error::{CliError, code};
@@ -72,6 +76,10 @@ enum Command {
     Rate(rate::Args),
     Status(status::Args),
     Rm(rm::Args),
+    Workspace(workspace::Args),
+    Memory(memory::Args),
+    Promote(promote::Args),
+    Merge(merge::Args),
     Connect(connect::Args),
     Disconnect(disconnect::Args),
     Hook(hook::Args),
@@ -196,6 +204,10 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Rate(args) => rate::run(args, &context),
         Command::Status(args) => status::run(args, &context),
         Command::Rm(args) => rm::run(args, &context),
+        Command::Workspace(args) => workspace::run(args, &context),
+        Command::Memory(args) => memory::run(args, &context),
+        Command::Promote(args) => promote::run(args, &context),
+        Command::Merge(args) => merge::run(args, &context),
         Command::Connect(args) => connect::run(args, &context),
         Command::Disconnect(args) => disconnect::run(args, &context),
         Command::Hook(args) => hook::run(args, &context),

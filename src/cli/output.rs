@@ -174,3 +174,120 @@ pub fn curation_report(
         short(&outcome.id)
     ))
 }
+
+/// What a promote, merge or workspace update did (or would do); returns the exit code: 5 when conflicts stopped
+/// it.
+pub fn merge_report(
+    out: &mut Output,
+    outcome: &hive::repo::MergeOutcome,
+    options: &hive::repo::MergeOptions,
+    json_output: bool,
+) -> Result<u8, CliError> {
+    use hive::repo::KeyChange;
+    let refused = outcome.refused(options.strategy);
+    let change = |change: &KeyChange| match change {
+        KeyChange::Added => "added",
+        KeyChange::Changed => "changed",
+        KeyChange::Removed => "removed",
+    };
+    let entry = |entry: &Option<hive::repo::StateEntry>| match entry {
+        Some(entry) => serde_json::json!({"value": entry.value, "tags": entry.tags}),
+        None => Value::Null,
+    };
+    if json_output {
+        out.json_pretty(&serde_json::json!({
+            "from": outcome.from.name,
+            "to": outcome.to.name,
+            "base": outcome.base.map(|id| id.to_hex()),
+            "from_head": outcome.from_head.to_hex(),
+            "to_head": outcome.to_head.to_hex(),
+            "taken": outcome.taken.iter().map(|(key, kind)| serde_json::json!({"key": key, "change": change(kind)})).collect::<Vec<_>>(),
+            "conflicts": outcome.conflicts.iter().map(|conflict| serde_json::json!({
+                "key": conflict.key,
+                "base": entry(&conflict.base),
+                "ours": entry(&conflict.ours),
+                "theirs": entry(&conflict.theirs),
+            })).collect::<Vec<_>>(),
+            "commit": outcome.commit.map(|id| id.to_hex()),
+            "dry_run": options.dry_run,
+            "refused": refused,
+        }))?;
+    } else {
+        let shown = |entry: &Option<hive::repo::StateEntry>| match entry {
+            None => "(absent)".to_string(),
+            Some(entry) if entry.tags.is_empty() => entry.value.to_string(),
+            Some(entry) => format!("{}  [{}]", entry.value, entry.tags.join(", ")),
+        };
+        for conflict in &outcome.conflicts {
+            let settled = match options.strategy {
+                hive::repo::Strategy::Refuse => "",
+                hive::repo::Strategy::Ours => " (kept ours)",
+                hive::repo::Strategy::Theirs => " (took theirs)",
+            };
+            out.line(format!("conflict: {}{settled}", conflict.key))?;
+            out.line(format!("  base:   {}", shown(&conflict.base)))?;
+            out.line(format!(
+                "  ours:   {}  ({})",
+                shown(&conflict.ours),
+                outcome.to.name
+            ))?;
+            out.line(format!(
+                "  theirs: {}  ({})",
+                shown(&conflict.theirs),
+                outcome.from.name
+            ))?;
+        }
+        let verb = if options.dry_run || refused {
+            "would take"
+        } else {
+            "took"
+        };
+        for (key, kind) in &outcome.taken {
+            if !refused {
+                out.line(format!("{verb} {key} ({})", change(kind)))?;
+            }
+        }
+        let summary = match (refused, outcome.commit, options.dry_run) {
+            (true, _, _) => format!(
+                "{} conflict{}: nothing merged into {}",
+                outcome.conflicts.len(),
+                if outcome.conflicts.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                outcome.to.name
+            ),
+            (false, _, true) => format!(
+                "dry run: {} key{} would change in {}",
+                outcome.taken.len(),
+                if outcome.taken.len() == 1 { "" } else { "s" },
+                outcome.to.name
+            ),
+            (false, Some(id), false) => format!(
+                "{} {} into {}: {} key{} (commit {})",
+                options.action,
+                outcome.from.name,
+                outcome.to.name,
+                outcome.taken.len(),
+                if outcome.taken.len() == 1 { "" } else { "s" },
+                short(&id)
+            ),
+            (false, None, false) => format!(
+                "{} is up to date with {}",
+                outcome.to.name, outcome.from.name
+            ),
+        };
+        out.line(summary)?;
+        if refused {
+            note(
+                "hint: settle them with --strategy ours (keep the target's) or --strategy theirs (take the source's), or change one side first",
+            );
+        }
+    }
+    Ok(if refused {
+        super::error::code::CONFLICT
+    } else {
+        0
+    })
+}

@@ -113,6 +113,19 @@ fn show_commit(
     let meta = &commit.run;
     out.line(format!("commit {id}"))?;
     out.line(format!("Run:      {}", meta.name))?;
+    if let [_, merged @ ..] = commit.parents.as_slice() {
+        for parent in merged {
+            let name = repo
+                .odb()
+                .read(parent)
+                .ok()
+                .flatten()
+                .and_then(|raw| Commit::decode(&raw).ok())
+                .map(|commit| commit.run.name)
+                .unwrap_or_default();
+            out.line(format!("Merge:    {} ({name})", short(parent)))?;
+        }
+    }
     out.line(format!("Author:   {}", commit.author))?;
     out.line(format!("Date:     {}", commit.time))?;
     let mut facts = vec![format!("status {}", meta.status.as_deref().unwrap_or("-"))];

@@ -297,7 +297,7 @@ impl Repository {
     fn heads(&self) -> Result<Vec<(String, ObjectId)>, RepoError> {
         Ok(self
             .refs
-            .list("runs/")?
+            .list("")?
             .into_iter()
             .map(|(name, id)| (name.as_str().to_string(), id))
             .collect())

@@ -7,15 +7,11 @@ use super::RepoError;
 use crate::canonical;
 use crate::event::{Event, EventBody};
 use crate::id::{ObjectId, ObjectKind};
-use crate::object::{
-    CodeContext, Commit, EntryKind, EventList, ForkPoint, HashedObject, RawObject, RunMeta, Tree,
-    TreeEntry,
-};
+use crate::object::{CodeContext, Commit, EventList, ForkPoint, HashedObject, RawObject, RunMeta};
 use crate::payload;
 use crate::store::ObjectStore;
 use crate::time::Timestamp;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 
 /// Everything a new commit of a run is made from.
 #[derive(Debug)]
@@ -76,11 +72,6 @@ fn missing(id: ObjectId) -> RepoError {
 pub fn read_commit(store: &dyn ObjectStore, id: ObjectId) -> Result<Commit, RepoError> {
     let raw = store.read(&id)?.ok_or_else(|| missing(id))?;
     Commit::decode(&raw).map_err(|source| RepoError::Decode { id, source })
-}
-
-fn read_tree(store: &dyn ObjectStore, id: ObjectId) -> Result<Tree, RepoError> {
-    let raw = store.read(&id)?.ok_or_else(|| missing(id))?;
-    Tree::decode(&raw).map_err(|source| RepoError::Decode { id, source })
 }
 
 /// Commits with at least this many events encode them on several threads.
@@ -222,6 +213,32 @@ pub fn build_meta_commit(
         extra: Map::new(),
     };
     BuiltCommit::seal(Vec::new(), commit)
+}
+
+/// Builds a commit with `parents` that adds no event and has state `tree` (its new objects in `objects`), the
+/// metadata of `base` (the first parent) and the extra fields `extra`: a workspace's memory write, or a merge.
+#[allow(clippy::too_many_arguments)]
+pub fn build_state_commit(
+    parents: Vec<ObjectId>,
+    base: &Commit,
+    tree: Option<ObjectId>,
+    objects: Vec<HashedObject>,
+    author: String,
+    time: Timestamp,
+    message: String,
+    extra: Map<String, Value>,
+) -> BuiltCommit {
+    let commit = Commit {
+        parents,
+        events: None,
+        tree,
+        author,
+        time: time.to_rfc3339(),
+        message,
+        run: base.run.clone(),
+        extra,
+    };
+    BuiltCommit::seal(objects, commit)
 }
 
 /// Everything a fork is made from.
@@ -375,7 +392,7 @@ struct RunState {
     /// The tree the events start from.
     base_tree: Option<ObjectId>,
     /// The state entries, once an event changed one.
-    entries: Option<BTreeMap<String, ObjectId>>,
+    entries: Option<super::state::StoredState>,
 }
 
 impl RunState {
@@ -411,14 +428,26 @@ impl RunState {
         if let EventBody::StateUpdate { key, value } = &event.body {
             let entries = match &mut self.entries {
                 Some(entries) => entries,
-                None => self.entries.insert(load_state(store, self.base_tree)?),
+                None => self
+                    .entries
+                    .insert(super::state::load(store, self.base_tree)?),
             };
             if value.is_null() {
                 entries.remove(key);
             } else {
-                let blob = RawObject::new(ObjectKind::Blob, canonical::to_vec(value)).hashed();
-                entries.insert(key.clone(), blob.id());
-                objects.push(blob);
+                // Tags, when the update names any, travel with the entry (promote can select by them).
+                let tags: Vec<String> = event
+                    .extra
+                    .get("tags")
+                    .and_then(Value::as_array)
+                    .map(|tags| {
+                        tags.iter()
+                            .filter_map(|tag| tag.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let entry = super::state::encode_entry(value, &tags, objects);
+                entries.insert(key.clone(), entry);
             }
         }
         Ok(())
@@ -444,41 +473,10 @@ impl RunState {
         }
         let tree = match self.entries {
             None => self.base_tree,
-            Some(entries) if entries.is_empty() => None,
-            Some(entries) => {
-                let tree = Tree {
-                    entries: entries
-                        .into_iter()
-                        .map(|(name, id)| TreeEntry {
-                            name,
-                            kind: EntryKind::Blob,
-                            id,
-                        })
-                        .collect(),
-                }
-                .encode()
-                .hashed();
-                let id = tree.id();
-                objects.push(tree);
-                Some(id)
-            }
+            Some(entries) => super::state::save(&entries, objects),
         };
         (meta, tree)
     }
-}
-
-fn load_state(
-    store: &dyn ObjectStore,
-    tree: Option<ObjectId>,
-) -> Result<BTreeMap<String, ObjectId>, RepoError> {
-    let Some(id) = tree else {
-        return Ok(BTreeMap::new());
-    };
-    Ok(read_tree(store, id)?
-        .entries
-        .into_iter()
-        .map(|entry| (entry.name, entry.id))
-        .collect())
 }
 
 fn apply_to_meta(meta: &mut RunMeta, event: &Event) {

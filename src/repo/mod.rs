@@ -12,11 +12,14 @@ mod fsck;
 mod gc;
 mod history;
 mod import;
+mod merge;
 mod read;
 mod remove;
 mod repack;
 mod replay;
 mod resolve;
+mod state;
+mod workspace;
 
 pub use capture::{AppendSummary, CommitOptions, CommitOutcome};
 pub use curate::{CurateOutcome, Curation, check_status, check_tag};
@@ -28,17 +31,20 @@ pub use fork::ForkOutcome;
 pub use fsck::{FsckReport, Problem, Severity};
 pub use gc::{GcOptions, GcReport};
 pub use history::{
-    BuiltCommit, CommitInput, ForkInput, build_commit, build_fork, build_meta_commit, event_id_at,
-    read_commit, read_event, read_run_events, run_segments,
+    BuiltCommit, CommitInput, ForkInput, build_commit, build_fork, build_meta_commit,
+    build_state_commit, event_id_at, read_commit, read_event, read_run_events, run_segments,
 };
 pub use import::{
     ImportOptions, ImportOutcome, ImportProgress, ImportReport, ImportSession, SessionReport,
 };
+pub use merge::{Branch, Conflict, MergeOptions, MergeOutcome, merge_base};
 pub use read::{RunFilter, RunSummary, ShownEvent};
 pub use remove::RemoveOutcome;
 pub use repack::geometric_split;
 pub use replay::{Replay, ReplayedEvent};
 pub use resolve::Resolved;
+pub use state::{KeyChange, KeyConflict, StateEntry, StateMerge, Strategy};
+pub use workspace::{DEFAULT_WORKSPACE, MemoryOutcome, WorkspaceInfo, check_key};
 
 use crate::config::{self, ConfigError, ProjectConfig, RepoConfig};
 use crate::fsutil::{self, IoError};
@@ -113,8 +119,39 @@ pub enum RepoError {
         /// Events in the run.
         count: u64,
     },
+    /// No workspace has this name.
+    #[error("no workspace named '{0}'")]
+    UnknownWorkspace(String),
+    /// A new workspace's name is taken.
+    #[error("a workspace named '{0}' already exists")]
+    WorkspaceExists(String),
+    /// A workspace others inherit from.
+    #[error("workspace '{workspace}' is inherited by {}", children.join(", "))]
+    WorkspaceHasChildren {
+        /// The workspace.
+        workspace: String,
+        /// Those that inherit from it.
+        children: Vec<String>,
+    },
+    /// A memory key that is not there.
+    #[error("workspace '{workspace}' has no memory entry '{key}'")]
+    NoSuchKey {
+        /// The workspace.
+        workspace: String,
+        /// The key.
+        key: String,
+    },
+    /// A branch merged into itself.
+    #[error("'{0}' cannot be merged into itself")]
+    MergeIntoItself(String),
+    /// A workspace (or run) that inherits from no workspace.
+    #[error("'{0}' inherits from no workspace")]
+    NoParent(String),
+    /// Neither a workspace nor a run has this name.
+    #[error("no workspace or run named '{0}'")]
+    UnknownBranch(String),
     /// A run changed while it was being removed.
-    #[error("run '{0}' changed while it was being removed; nothing was removed")]
+    #[error("'{0}' changed while it was being removed; nothing was removed")]
     RunMoved(String),
     /// A tag, rating or status that is not allowed.
     #[error("'{value}' is not a valid {what}: {rule}")]

@@ -10,8 +10,7 @@ use super::gc::GcReport;
 use super::{RepoError, Repository};
 use crate::fsutil::{self, IoError};
 use crate::id::ObjectId;
-use crate::refs::{RefError, RefName, RefStore, ReflogEntry};
-use crate::time::Timestamp;
+use crate::refs::{RefName, RefStore};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -112,7 +111,7 @@ impl Repository {
         Ok(fsutil::write_atomic(&path, &bytes, true)?)
     }
 
-    fn record_removed(&self, removed: &Removed) -> Result<(), RepoError> {
+    pub(super) fn record_removed(&self, removed: &Removed) -> Result<(), RepoError> {
         let _lock = self.removed_lock()?;
         let path = self.removed_path();
         let mut line = serde_json::to_vec(removed).expect("an entry serializes");
@@ -156,28 +155,9 @@ impl Repository {
             });
         };
         let events = super::history::read_commit(&self.odb, head)?.run.events;
-        let time = Timestamp::now().map_err(RepoError::BadTimestamp)?;
-        // Recorded before the reference goes: a crash in between leaves a removed head that is still a run, whose
-        // objects gc keeps because a reference reaches them.
-        self.record_removed(&Removed {
-            run: run.to_string(),
-            head: head.to_hex(),
-            time: time.to_rfc3339(),
-        })?;
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let entry = ReflogEntry {
-            old: Some(head.to_hex()),
-            new: None,
-            author: self.author(&cwd),
-            time: time.to_rfc3339(),
-            message: "rm".into(),
-        };
-        match self.refs.update(&name, Some(head), None, &entry) {
-            Ok(()) => {}
-            Err(RefError::Stale { .. }) => return Err(RepoError::RunMoved(run.to_string())),
-            Err(error) => return Err(error.into()),
-        }
-        self.refs.remove_log(&name)?;
+        // The head is recorded before the reference goes: a crash in between leaves a removed head that is still a
+        // run, whose objects gc keeps because a reference reaches them.
+        self.forget_reference(&name, run, head, "rm")?;
         let staged = self.journal.remove(run)?;
         let mark = self.import_mark_path(run);
         if mark.exists() {

@@ -1,12 +1,13 @@
 //! Revisions: what `hive show`, `hive rev-parse` and `hive cat-file` accept.
 //!
-//! `RUN` (the run's head), `RUN@SEQ` (one event), `RUN~N` (the Nth commit before the head), or a full or
-//! abbreviated (4+ hexadecimal digits) object id. A run name wins over an id prefix that is spelled the same.
+//! `RUN` (the run's head), `RUN@SEQ` (one event), `RUN~N` (the Nth commit before the head), a workspace's name
+//! (or `runs/NAME`, `workspaces/NAME`) and `NAME~N`, or a full or abbreviated (4+ hexadecimal digits) object id. A
+//! run name wins over a workspace's, and both over an id prefix that is spelled the same.
 
 use super::history;
 use super::{RepoError, Repository};
 use crate::id::{HexPrefix, ObjectId};
-use crate::refs::{RefName, RefStore, check_name};
+use crate::refs::check_name;
 use crate::store::ObjectStore;
 
 /// What a revision names.
@@ -69,7 +70,9 @@ impl Repository {
                 back.parse::<u64>()
                     .map_err(|_| RepoError::UnknownRevision(revision.to_string()))?
             };
-            let (head, _) = self.require_head(run)?;
+            let (head, _) = self
+                .named_head(run)?
+                .ok_or_else(|| RepoError::UnknownRun(run.to_string()))?;
             let wanted = usize::try_from(back)
                 .unwrap_or(usize::MAX)
                 .saturating_add(1);
@@ -86,7 +89,7 @@ impl Repository {
             });
         }
         if check_name(revision).is_ok()
-            && let Some(id) = self.refs.read(&RefName::run(revision)?)?
+            && let Some((id, _)) = self.named_head(revision)?
         {
             return Ok(Resolved::Commit {
                 run: revision.to_string(),
@@ -100,6 +103,18 @@ impl Repository {
                 Err(RepoError::UnknownRun(revision.to_string()))
             }
             Err(_) => Err(RepoError::UnknownRevision(revision.to_string())),
+        }
+    }
+
+    /// The head of a branch by name: `runs/NAME`, `workspaces/NAME`, else a run, else a workspace.
+    pub fn named_head(
+        &self,
+        name: &str,
+    ) -> Result<Option<(ObjectId, crate::object::Commit)>, RepoError> {
+        match self.branch(name) {
+            Ok((_, head)) => Ok(Some((head, history::read_commit(&self.odb, head)?))),
+            Err(RepoError::UnknownBranch(_)) => Ok(None),
+            Err(error) => Err(error),
         }
     }
 

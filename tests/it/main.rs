@@ -16,3 +16,4 @@ mod remove;
 mod tour;
 mod util;
 mod workload;
+mod workspace;
