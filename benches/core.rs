@@ -233,10 +233,23 @@ fn commit_in_200s(
 
 /// Two 5,000-event runs, diffed: `unrelated` (two different sessions: every event read and aligned), `retry`
 /// (the same session again with one event in 50 changed and one in 97 left out), `fork` (a fork at 4,800 with 200
-/// events of its own: only the divergent part is read).
-#[divan::bench(sample_count = 20, args = ["unrelated", "retry", "fork"])]
+/// events of its own: only the divergent part is read). Each with the event digests kept from an earlier diff (as
+/// `hive diff` keeps them in `.hive/cache/diff`), and `-cold` without them (every divergent event read to digest).
+#[divan::bench(
+    sample_count = 20,
+    args = ["unrelated", "retry", "fork", "unrelated-cold", "retry-cold", "fork-cold"]
+)]
 fn diff_two_5k_runs(bencher: Bencher, case: &str) {
-    use hive::repo::{DiffSide, ForkInput, build_fork, diff_commits};
+    use hive::repo::{DiffOptions, DiffSide, ForkInput, build_fork, diff_commits};
+    let (case, cold) = match case.strip_suffix("-cold") {
+        Some(case) => (case, true),
+        None => (case, false),
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let options = DiffOptions {
+        same_events: false,
+        cache: (!cold).then(|| cache.path().to_path_buf()),
+    };
     let dir = tempfile::tempdir().unwrap();
     let odb = Odb::open(dir.path(), OdbOptions::default()).unwrap();
     let session = |seed: u64| workload::session(seed, 5_000);
@@ -294,6 +307,7 @@ fn diff_two_5k_runs(bencher: Bencher, case: &str) {
                 head: b.0,
                 commit: b.1.clone(),
             },
+            &options,
         )
         .unwrap();
         diff.ops.len()

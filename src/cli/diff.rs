@@ -46,7 +46,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         out.finish()?;
         return Ok(0);
     }
-    let diff = repo.diff(&args.a, &args.b)?;
+    let diff = repo.diff_with(&args.a, &args.b, args.all)?;
     if args.json {
         out.json_pretty(&diff_json(&diff))?;
     } else {
@@ -130,17 +130,22 @@ fn describe(repo: &hive::Repository, event: Option<&DiffEvent>) -> String {
     let Some(event) = event else {
         return String::new();
     };
-    let mut resolved = event.event.clone();
-    let _ = hive::payload::resolve(&mut resolved, repo.odb());
     let label = match &event.tool {
-        Some(tool) if event.kind != "tool_call" || !event.event.contains_key("tool") => {
+        Some(tool) if event.kind != "tool_call" || event.event.is_none() => {
             format!("{} {tool}", event.kind)
         }
         _ => event.kind.clone(),
     };
-    let summary = Event::from_map(resolved)
-        .map(|parsed| parsed.summary(70))
-        .unwrap_or_default();
+    let summary = match &event.event {
+        Some(stored) => {
+            let mut resolved = stored.clone();
+            let _ = hive::payload::resolve(&mut resolved, repo.odb());
+            Event::from_map(resolved)
+                .map(|parsed| parsed.summary(70))
+                .unwrap_or_default()
+        }
+        None => String::new(),
+    };
     format!("{label:<22} {summary}")
 }
 

@@ -7,10 +7,11 @@
 //! event objects: that prefix is found from the event ids alone, without reading an event, so the cost is that of
 //! the part that differs.
 
+use super::digest::{Digest, Digests};
 use super::history::{self, read_event};
 use super::{RepoError, Repository};
 use crate::id::ObjectId;
-use crate::object::Commit;
+use crate::object::{Commit, EventList};
 use crate::payload;
 use crate::store::ObjectStore;
 use rayon::prelude::*;
@@ -83,16 +84,16 @@ pub struct FieldChange {
     pub b: Option<Value>,
 }
 
-/// A diffed event: its kind and tool, and a short text for display.
+/// A diffed event: its kind and tool, and the event when it was read.
 #[derive(Clone, Debug)]
 pub struct DiffEvent {
     /// The event's kind.
     pub kind: String,
     /// The tool, for a tool call or its result.
     pub tool: Option<String>,
-    /// The event as stored: payloads resolved for the events of changed pairs, left in their blobs (`null` with
-    /// `$refs`) for the others ([`crate::payload::resolve`] puts them back).
-    pub event: Map<String, Value>,
+    /// The event, read for changed pairs (payloads resolved), events only one run has and, when asked, the same
+    /// ones (as stored: large values are `null` with `$refs`, which [`crate::payload::resolve`] puts back).
+    pub event: Option<Map<String, Value>>,
 }
 
 /// Two runs compared.
@@ -106,7 +107,7 @@ pub struct RunDiff {
     pub shared_prefix: u64,
     /// What became of each event after the shared prefix, in the order of both runs.
     pub ops: Vec<DiffOp>,
-    /// The events of A after the shared prefix, by seq.
+    /// The events of A after the shared prefix, by seq (each with its kind and tool; read as [`DiffEvent`] says).
     pub events_a: HashMap<u64, DiffEvent>,
     /// The events of B after the shared prefix, by seq.
     pub events_b: HashMap<u64, DiffEvent>,
@@ -146,19 +147,128 @@ impl RunDiff {
     }
 }
 
-/// An event read for comparing: its signature, its pairing key, and the event.
-struct Read {
-    signature: [u8; 32],
-    key: String,
-    event: DiffEvent,
-}
-
 /// The ids of a run's events, oldest first, from its commits and event lists (no event is read).
 fn event_ids(store: &dyn ObjectStore, head: ObjectId) -> Result<Vec<ObjectId>, RepoError> {
     Ok(history::run_segments(store, head)?
         .into_iter()
         .flat_map(|segment| segment.events)
         .collect())
+}
+
+/// A run's event lists with their ids, oldest first.
+fn run_lists(
+    store: &dyn ObjectStore,
+    head: ObjectId,
+) -> Result<Vec<(ObjectId, EventList)>, RepoError> {
+    let mut lists = Vec::new();
+    let mut next = Some(head);
+    while let Some(id) = next {
+        let commit = history::read_commit(store, id)?;
+        if let Some(list_id) = commit.events {
+            let raw = store
+                .read(&list_id)?
+                .ok_or(RepoError::MissingObject(list_id))?;
+            let list = EventList::decode(&raw).map_err(|source| RepoError::Decode {
+                id: list_id,
+                source,
+            })?;
+            lists.push((list_id, list));
+        }
+        next = commit.first_parent();
+    }
+    lists.reverse();
+    Ok(lists)
+}
+
+/// One run after the shared prefix: its event ids and digests, and each event's pairing key (kind, and tool for a
+/// tool call or result).
+struct Side {
+    ids: Vec<ObjectId>,
+    digests: Vec<Digest>,
+    keys: Vec<String>,
+    tools: Vec<Option<String>>,
+}
+
+/// The events of `lists` from seq `prefix` on, digested; a result's tool is its call's, found among them or else
+/// among the events before them, read backwards only as far as needed.
+fn side(
+    digests: &Digests,
+    lists: &[(ObjectId, EventList)],
+    prefix: usize,
+) -> Result<Side, RepoError> {
+    let mut ids = Vec::new();
+    let mut digested = Vec::new();
+    let mut before: Vec<&(ObjectId, EventList)> = Vec::new();
+    for entry in lists {
+        let (id, list) = entry;
+        let first = list.first_seq as usize;
+        let end = first + list.events.len();
+        if end <= prefix {
+            before.push(entry);
+            continue;
+        }
+        let skip = prefix.saturating_sub(first);
+        let all = digests.of_list(*id, list)?;
+        ids.extend_from_slice(&list.events[skip..]);
+        digested.extend(all.into_iter().skip(skip));
+        if skip > 0 {
+            before.push(entry);
+        }
+    }
+    let mut tools: HashMap<String, String> = HashMap::new();
+    for digest in &digested {
+        if digest.kind == "tool_call"
+            && let (Some(call), Some(tool)) = (&digest.call, &digest.tool)
+        {
+            tools.insert(call.clone(), tool.clone());
+        }
+    }
+    let mut wanted: std::collections::HashSet<&String> = digested
+        .iter()
+        .filter(|digest| digest.kind == "tool_result" && digest.tool.is_none())
+        .filter_map(|digest| digest.call.as_ref())
+        .filter(|call| !tools.contains_key(*call))
+        .collect();
+    for (id, list) in before.iter().rev() {
+        if wanted.is_empty() {
+            break;
+        }
+        let earlier = digests.of_list(*id, list)?;
+        let usable = (prefix.saturating_sub(list.first_seq as usize)).min(earlier.len());
+        for digest in earlier[..usable].iter().rev() {
+            if digest.kind == "tool_call"
+                && let (Some(call), Some(tool)) = (&digest.call, &digest.tool)
+                && wanted.remove(call)
+            {
+                tools.insert(call.clone(), tool.clone());
+            }
+        }
+    }
+    let resolved: Vec<Option<String>> = digested
+        .iter()
+        .map(|digest| match (&digest.tool, digest.kind.as_str()) {
+            (Some(tool), _) => Some(tool.clone()),
+            (None, "tool_result") => digest
+                .call
+                .as_ref()
+                .and_then(|call| tools.get(call).cloned()),
+            _ => None,
+        })
+        .collect();
+    let keys = digested
+        .iter()
+        .zip(&resolved)
+        .map(|(digest, tool)| match tool {
+            Some(tool) => format!("{}\u{0}{tool}", digest.kind),
+            None => digest.kind.clone(),
+        })
+        .collect();
+    Ok(Side {
+        ids,
+        digests: digested,
+        keys,
+        tools: resolved,
+    })
 }
 
 /// The event without its volatile fields.
@@ -172,7 +282,7 @@ fn essence(event: &Map<String, Value>) -> Map<String, Value> {
 
 /// The event as stored without its volatile fields: large values stay `null` with their blob named under `$refs`
 /// (a blob's id is a hash of its content, so equal values have equal references).
-fn stored_essence(event: &Map<String, Value>) -> Map<String, Value> {
+pub(super) fn stored_essence(event: &Map<String, Value>) -> Map<String, Value> {
     let mut essence = essence(event);
     if let Some(Value::Array(refs)) = event.get(crate::event::REFS_FIELD) {
         let kept: Vec<Value> = refs
@@ -189,80 +299,6 @@ fn stored_essence(event: &Map<String, Value>) -> Map<String, Value> {
         }
     }
     essence
-}
-
-/// Reads events `ids` as stored (payloads not resolved), each with its signature and pairing key. A result's tool is its call's:
-/// found among `ids`, or else among `before` (the events before them), read backwards only as far as needed.
-fn read_events(
-    store: &dyn ObjectStore,
-    ids: &[ObjectId],
-    before: &[ObjectId],
-) -> Result<Vec<Read>, RepoError> {
-    let mut reads: Vec<Read> = ids
-        .par_iter()
-        .with_min_len(64)
-        .map(|id| {
-            let event = read_event(store, *id)?;
-            let kind = event
-                .get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let tool = event
-                .get("tool")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let bytes = crate::canonical::to_vec(&Value::Object(stored_essence(&event)));
-            Ok(Read {
-                signature: *blake3::hash(&bytes).as_bytes(),
-                key: String::new(),
-                event: DiffEvent { kind, tool, event },
-            })
-        })
-        .collect::<Result<_, RepoError>>()?;
-    let call_of = |event: &Map<String, Value>| {
-        event
-            .get("call_id")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
-    let mut tools: HashMap<String, String> = HashMap::new();
-    for read in &reads {
-        if read.event.kind == "tool_call"
-            && let (Some(call), Some(tool)) = (call_of(&read.event.event), &read.event.tool)
-        {
-            tools.insert(call, tool.clone());
-        }
-    }
-    let mut wanted: std::collections::HashSet<String> = reads
-        .iter()
-        .filter(|read| read.event.tool.is_none() && read.event.kind == "tool_result")
-        .filter_map(|read| call_of(&read.event.event))
-        .filter(|call| !tools.contains_key(call))
-        .collect();
-    for id in before.iter().rev() {
-        if wanted.is_empty() {
-            break;
-        }
-        let event = read_event(store, *id)?;
-        if event.get("kind").and_then(Value::as_str) == Some("tool_call")
-            && let (Some(call), Some(tool)) =
-                (call_of(&event), event.get("tool").and_then(Value::as_str))
-            && wanted.remove(&call)
-        {
-            tools.insert(call, tool.to_string());
-        }
-    }
-    for read in &mut reads {
-        if read.event.tool.is_none() && read.event.kind == "tool_result" {
-            read.event.tool = call_of(&read.event.event).and_then(|call| tools.get(&call).cloned());
-        }
-        read.key = match &read.event.tool {
-            Some(tool) => format!("{}\u{0}{tool}", read.event.kind),
-            None => read.event.kind.clone(),
-        };
-    }
-    Ok(reads)
 }
 
 /// The fields that differ between two values, as JSON Pointers: objects are compared key by key, arrays of the
@@ -315,32 +351,29 @@ fn compare(a: &Value, b: &Value, path: &mut String, out: &mut Vec<FieldChange>) 
 }
 
 /// A changed pair once compared: its op's index, the fields that differ, and both events with payloads resolved.
-type ChangedPair = (
-    usize,
-    Vec<FieldChange>,
-    Map<String, Value>,
-    Map<String, Value>,
-);
-
-/// Aligns `a` and `b` (after the shared prefix, which starts both at `prefix`). Events whose signature the other
-/// run does not have can never be matched, so the patience alignment runs over the others only: runs that have
-/// little in common cost little to align.
-fn align(
-    store: &dyn ObjectStore,
-    a: &mut [Read],
-    b: &mut [Read],
-    prefix: u64,
-) -> Result<Vec<DiffOp>, RepoError> {
-    let in_a: std::collections::HashSet<[u8; 32]> = a.iter().map(|read| read.signature).collect();
-    let in_b: std::collections::HashSet<[u8; 32]> = b.iter().map(|read| read.signature).collect();
-    let kept_a: Vec<usize> = (0..a.len())
-        .filter(|&index| in_b.contains(&a[index].signature))
+/// Aligns `a` and `b` (after the shared prefix, which starts both at `prefix`): the ops, and for each changed pair
+/// its op's index and its two event indexes. Events whose signature the other run lacks are never aligned
+/// (patience alignment over the signatures both have); between two aligned events, events with the same pairing key
+/// pair up in order as changed.
+fn align(a: &Side, b: &Side, prefix: u64) -> (Vec<DiffOp>, Vec<(usize, usize, usize)>) {
+    let in_a: std::collections::HashSet<[u8; 16]> =
+        a.digests.iter().map(|digest| digest.signature).collect();
+    let in_b: std::collections::HashSet<[u8; 16]> =
+        b.digests.iter().map(|digest| digest.signature).collect();
+    let kept_a: Vec<usize> = (0..a.digests.len())
+        .filter(|&index| in_b.contains(&a.digests[index].signature))
         .collect();
-    let kept_b: Vec<usize> = (0..b.len())
-        .filter(|&index| in_a.contains(&b[index].signature))
+    let kept_b: Vec<usize> = (0..b.digests.len())
+        .filter(|&index| in_a.contains(&b.digests[index].signature))
         .collect();
-    let sig_a: Vec<[u8; 32]> = kept_a.iter().map(|&index| a[index].signature).collect();
-    let sig_b: Vec<[u8; 32]> = kept_b.iter().map(|&index| b[index].signature).collect();
+    let sig_a: Vec<[u8; 16]> = kept_a
+        .iter()
+        .map(|&index| a.digests[index].signature)
+        .collect();
+    let sig_b: Vec<[u8; 16]> = kept_b
+        .iter()
+        .map(|&index| b.digests[index].signature)
+        .collect();
     let mut matches: Vec<(usize, usize)> = Vec::new();
     for op in similar::capture_diff_slices(similar::Algorithm::Patience, &sig_a, &sig_b) {
         if let similar::DiffOp::Equal {
@@ -355,23 +388,20 @@ fn align(
         }
     }
     let seq = |index: usize| prefix + index as u64;
-    let mut ops = Vec::with_capacity(a.len().max(b.len()));
+    let mut ops = Vec::with_capacity(a.ids.len().max(b.ids.len()));
     let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
     let mut start = (0, 0);
     for end in matches.into_iter().map(Some).chain(std::iter::once(None)) {
-        let (end_a, end_b) = end.unwrap_or((a.len(), b.len()));
+        let (end_a, end_b) = end.unwrap_or((a.ids.len(), b.ids.len()));
         // Between two aligned events: events of the same kind and tool pair up in order (each B event of a key
         // is found from a queue, so a long stretch costs its length, not its square).
         let mut queues: HashMap<&str, std::collections::VecDeque<usize>> = HashMap::new();
-        for (index_b, read) in b.iter().enumerate().take(end_b).skip(start.1) {
-            queues
-                .entry(read.key.as_str())
-                .or_default()
-                .push_back(index_b);
+        for (index_b, key) in b.keys.iter().enumerate().take(end_b).skip(start.1) {
+            queues.entry(key.as_str()).or_default().push_back(index_b);
         }
         let mut next_b = start.1;
-        for (index_a, read) in a.iter().enumerate().take(end_a).skip(start.0) {
-            let queue = queues.get_mut(read.key.as_str());
+        for (index_a, key) in a.keys.iter().enumerate().take(end_a).skip(start.0) {
+            let queue = queues.get_mut(key.as_str());
             let partner = queue.and_then(|queue| {
                 while queue.front().is_some_and(|&index_b| index_b < next_b) {
                     queue.pop_front();
@@ -405,36 +435,26 @@ fn align(
             start = (index_a + 1, index_b + 1);
         }
     }
-    // The fields of each changed pair, payloads resolved (only these events' payloads are read).
-    let fields: Vec<ChangedPair> = pairs
-        .par_iter()
-        .with_min_len(16)
-        .map(|&(op, index_a, index_b)| {
-            let mut event_a = a[index_a].event.event.clone();
-            let mut event_b = b[index_b].event.event.clone();
-            payload::resolve(&mut event_a, store)?;
-            payload::resolve(&mut event_b, store)?;
-            let changes = field_changes(
-                &Value::Object(essence(&event_a)),
-                &Value::Object(essence(&event_b)),
-            );
-            Ok((op, changes, event_a, event_b))
-        })
-        .collect::<Result<_, RepoError>>()?;
-    for ((op, changes, event_a, event_b), &(_, index_a, index_b)) in fields.into_iter().zip(&pairs)
-    {
-        if let DiffOp::Changed { fields, .. } = &mut ops[op] {
-            *fields = changes;
-        }
-        a[index_a].event.event = event_a;
-        b[index_b].event.event = event_b;
-    }
-    Ok(ops)
+    (ops, pairs)
+}
+
+/// How to diff.
+#[derive(Clone, Debug, Default)]
+pub struct DiffOptions {
+    /// Read the events that are the same in both runs too (by default only their kind and tool are known).
+    pub same_events: bool,
+    /// Where event digests are kept between diffs (`.hive/cache/diff`); none: computed each time.
+    pub cache: Option<std::path::PathBuf>,
 }
 
 impl Repository {
     /// Compares two runs (or any two commits, named as `hive show` names them).
     pub fn diff(&self, a: &str, b: &str) -> Result<RunDiff, RepoError> {
+        self.diff_with(a, b, false)
+    }
+
+    /// Like [`Repository::diff`]; `same_events` reads the events both runs hold alike as well.
+    pub fn diff_with(&self, a: &str, b: &str, same_events: bool) -> Result<RunDiff, RepoError> {
         let side = |name: &str| -> Result<DiffSide, RepoError> {
             let head = self.resolve_commit(name)?;
             let commit = history::read_commit(&self.odb, head)?;
@@ -445,36 +465,127 @@ impl Repository {
             })
         };
         let (a, b) = (side(a)?, side(b)?);
-        diff_commits(&self.odb, a, b)
+        let options = DiffOptions {
+            same_events,
+            cache: Some(self.dir.join("cache").join("diff")),
+        };
+        diff_commits(&self.odb, a, b, &options)
     }
 }
 
-/// Compares the runs at two commits.
+/// Compares the runs at two commits. Only event lists and digests are read to align them; events are read for
+/// what is shown: both events of each changed pair (payloads resolved, to compare their fields), the events only
+/// one run has, and, when asked, the events that are the same.
 pub fn diff_commits(
     store: &dyn ObjectStore,
     a: DiffSide,
     b: DiffSide,
+    options: &DiffOptions,
 ) -> Result<RunDiff, RepoError> {
-    let (ids_a, ids_b) = (event_ids(store, a.head)?, event_ids(store, b.head)?);
-    let prefix = ids_a.iter().zip(&ids_b).take_while(|(a, b)| a == b).count();
-    let (rest_a, rest_b) = (&ids_a[prefix..], &ids_b[prefix..]);
-    let mut read_a = read_events(store, rest_a, &ids_a[..prefix])?;
-    let mut read_b = read_events(store, rest_b, &ids_b[..prefix])?;
-    let ops = align(store, &mut read_a, &mut read_b, prefix as u64)?;
-    let events = |reads: Vec<Read>| -> HashMap<u64, DiffEvent> {
-        reads
-            .into_iter()
-            .enumerate()
-            .map(|(index, read)| ((prefix + index) as u64, read.event))
+    let (lists_a, lists_b) = (run_lists(store, a.head)?, run_lists(store, b.head)?);
+    let ids = |lists: &[(ObjectId, EventList)]| -> Vec<ObjectId> {
+        lists
+            .iter()
+            .flat_map(|(_, list)| list.events.iter().copied())
             .collect()
     };
+    let (ids_a, ids_b) = (ids(&lists_a), ids(&lists_b));
+    let prefix = ids_a.iter().zip(&ids_b).take_while(|(a, b)| a == b).count();
+    let digests = Digests {
+        store,
+        cache: options.cache.as_deref(),
+    };
+    let (side_a, side_b) = (
+        side(&digests, &lists_a, prefix)?,
+        side(&digests, &lists_b, prefix)?,
+    );
+    let (mut ops, pairs) = align(&side_a, &side_b, prefix as u64);
+    // Which events to read: (side, index, resolve payloads).
+    let mut wanted: Vec<(bool, usize, bool)> = Vec::new();
+    let paired: std::collections::HashSet<(usize, usize)> = pairs
+        .iter()
+        .map(|&(_, index_a, index_b)| (index_a, index_b))
+        .collect();
+    for op in &ops {
+        let (seq_a, seq_b) = op.seqs();
+        let resolve = matches!(op, DiffOp::Changed { .. });
+        if matches!(op, DiffOp::Same { .. }) && !options.same_events {
+            continue;
+        }
+        if let Some(seq) = seq_a {
+            wanted.push((true, (seq - prefix as u64) as usize, resolve));
+        }
+        if let Some(seq) = seq_b {
+            wanted.push((false, (seq - prefix as u64) as usize, resolve));
+        }
+    }
+    debug_assert!(paired.len() <= wanted.len());
+    let read: Vec<(bool, usize, Map<String, Value>)> = wanted
+        .par_iter()
+        .with_min_len(16)
+        .map(|&(is_a, index, resolve)| {
+            let id = if is_a {
+                side_a.ids[index]
+            } else {
+                side_b.ids[index]
+            };
+            let mut event = read_event(store, id)?;
+            if resolve {
+                payload::resolve(&mut event, store)?;
+            }
+            Ok((is_a, index, event))
+        })
+        .collect::<Result<_, RepoError>>()?;
+    let mut events_a: HashMap<u64, DiffEvent> = HashMap::new();
+    let mut events_b: HashMap<u64, DiffEvent> = HashMap::new();
+    for (is_a, index, event) in read {
+        let (side, events) = if is_a {
+            (&side_a, &mut events_a)
+        } else {
+            (&side_b, &mut events_b)
+        };
+        events.insert(
+            (prefix + index) as u64,
+            DiffEvent {
+                kind: side.digests[index].kind.clone(),
+                tool: side.tools[index].clone(),
+                event: Some(event),
+            },
+        );
+    }
+    // Same events not read are known by kind and tool.
+    for (side, events) in [(&side_a, &mut events_a), (&side_b, &mut events_b)] {
+        for (index, digest) in side.digests.iter().enumerate() {
+            events
+                .entry((prefix + index) as u64)
+                .or_insert_with(|| DiffEvent {
+                    kind: digest.kind.clone(),
+                    tool: side.tools[index].clone(),
+                    event: None,
+                });
+        }
+    }
+    // The fields of each changed pair, from the events with payloads resolved.
+    for &(op, index_a, index_b) in &pairs {
+        let field = |events: &HashMap<u64, DiffEvent>, index: usize| {
+            events
+                .get(&((prefix + index) as u64))
+                .and_then(|event| event.event.as_ref())
+                .map(|event| Value::Object(essence(event)))
+                .unwrap_or(Value::Null)
+        };
+        let changes = field_changes(&field(&events_a, index_a), &field(&events_b, index_b));
+        if let DiffOp::Changed { fields, .. } = &mut ops[op] {
+            *fields = changes;
+        }
+    }
     Ok(RunDiff {
         a,
         b,
         shared_prefix: prefix as u64,
         ops,
-        events_a: events(read_a),
-        events_b: events(read_b),
+        events_a,
+        events_b,
     })
 }
 

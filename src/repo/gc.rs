@@ -286,6 +286,8 @@ impl Repository {
             }
         }
         report.kept_recent += kept.len() as u64;
+        // Digests kept for diff of event lists that are gone go with them.
+        super::digest::prune_cache(&self.dir.join("cache").join("diff"), &reachable_now);
         remove_stale_temporaries(self.odb.dir(), TEMPORARY_AGE, now);
         remove_stale_temporaries(&self.dir.join("refs"), TEMPORARY_AGE, now);
         fsutil::sync_dir(packs.dir())?;

@@ -6,6 +6,7 @@
 mod capture;
 mod curate;
 mod diff;
+mod digest;
 mod export;
 mod fork;
 mod fsck;
@@ -24,8 +25,8 @@ mod workspace;
 pub use capture::{AppendSummary, CommitOptions, CommitOutcome};
 pub use curate::{CurateOutcome, Curation, check_status, check_tag};
 pub use diff::{
-    DiffEvent, DiffOp, DiffSide, FieldChange, RunDiff, RunStats, VOLATILE_FIELDS, diff_commits,
-    field_changes,
+    DiffEvent, DiffOp, DiffOptions, DiffSide, FieldChange, RunDiff, RunStats, VOLATILE_FIELDS,
+    diff_commits, field_changes,
 };
 pub use fork::ForkOutcome;
 pub use fsck::{FsckReport, Problem, Severity};

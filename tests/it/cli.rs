@@ -800,6 +800,28 @@ fn diff_shows_where_two_runs_part_and_what_changed() {
         .join("\n"),
     );
     let diff = project.hive(&["diff", "fix", "retry", "--json"]).json();
+    // The digests kept for the next diff are a cache: damaged, they are rebuilt, and the answer is the same.
+    let cache = project.hive_dir().join("cache/diff");
+    let mut kept = 0;
+    for folder in std::fs::read_dir(&cache).unwrap() {
+        for file in std::fs::read_dir(folder.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            let mut bytes = std::fs::read(&path).unwrap();
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0x40;
+            std::fs::write(&path, bytes).unwrap();
+            kept += 1;
+        }
+    }
+    assert!(kept > 0);
+    assert_eq!(
+        project.hive(&["diff", "fix", "retry", "--json"]).json(),
+        diff
+    );
+    assert_eq!(
+        project.hive(&["diff", "fix", "retry", "--json"]).json(),
+        diff
+    );
     assert_eq!(diff["shared_prefix"], 2);
     assert_eq!(diff["a"]["run"], "fix");
     assert_eq!(diff["b"]["events"], 7);

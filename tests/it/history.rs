@@ -633,25 +633,41 @@ fn diff_aligns_by_content_and_reads_only_what_a_fork_changed() {
     store
         .events_read
         .store(0, std::sync::atomic::Ordering::Relaxed);
-    let diff = diff_commits(
-        &store,
-        DiffSide {
-            name: "a".into(),
-            head: head_a,
-            commit: commit_a,
-        },
-        DiffSide {
-            name: "b".into(),
-            head: built_b.id,
-            commit: built_b.commit,
-        },
-    )
-    .unwrap();
-    // Only the 8 events past the shared history are read.
-    assert_eq!(
-        store.events_read.load(std::sync::atomic::Ordering::Relaxed),
-        8
-    );
+    let cache = tempfile::tempdir().unwrap();
+    let options = hive::repo::DiffOptions {
+        same_events: false,
+        cache: Some(cache.path().to_path_buf()),
+    };
+    let run_diff = || {
+        diff_commits(
+            &store,
+            DiffSide {
+                name: "a".into(),
+                head: head_a,
+                commit: commit_a.clone(),
+            },
+            DiffSide {
+                name: "b".into(),
+                head: built_b.id,
+                commit: built_b.commit.clone(),
+            },
+            &options,
+        )
+        .unwrap()
+    };
+    let reads = || {
+        store
+            .events_read
+            .swap(0, std::sync::atomic::Ordering::Relaxed)
+    };
+    // The first time, the 8 events past the shared history are read to digest them, and the 6 shown (2 changed
+    // pairs, one only in A, one only in B) once more; the shared 1000 never.
+    let diff = run_diff();
+    assert_eq!(reads(), 14);
+    // Then their digests are kept: only the events shown are read.
+    let again = run_diff();
+    assert_eq!(reads(), 6);
+    assert_eq!(again.ops, diff.ops);
     assert_eq!(diff.shared_prefix, 1000);
     let ops: Vec<String> = diff
         .ops
