@@ -1130,3 +1130,92 @@ fn runs_filters_on_real_sessions() {
     }
     assert!(project.hive(&["fsck"]).ok().contains("ok"));
 }
+
+#[test]
+fn diff_fork_and_replay_on_real_sessions() {
+    let Some(data) = crate::util::test_data() else {
+        eprintln!("HIVE_TEST_DATA is not set: diff on real sessions is skipped");
+        return;
+    };
+    let project = Project::new();
+    for folder in ["claude-code/edge-cases", "codex"] {
+        let path = data.join(folder);
+        project
+            .hive(&["import", path.to_str().unwrap(), "-q", "--json"])
+            .json();
+    }
+    let runs = project.hive(&["runs", "--json"]).json_lines();
+    let events_of = |name: &str| {
+        runs.iter()
+            .find(|run| run["name"] == name)
+            .map(|run| run["events"].as_u64().unwrap())
+            .unwrap()
+    };
+    // Every op covers each event after the shared prefix once, on each side.
+    let check = |a: &str, b: &str| -> serde_json::Value {
+        let diff = project.hive(&["diff", a, b, "--json"]).json();
+        let prefix = diff["shared_prefix"].as_u64().unwrap();
+        for (side, name) in [("a", a), ("b", b)] {
+            let covered = diff["ops"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|op| !op[side].is_null())
+                .count() as u64;
+            assert_eq!(prefix + covered, events_of(name), "{a} vs {b}, side {side}");
+        }
+        diff
+    };
+    // A transcript's branch against the run it grew from: their shared events are found as such.
+    let mut forks = 0;
+    for run in &runs {
+        if let Some(point) = run["forked_from"].as_object() {
+            let base = point["run"].as_str().unwrap();
+            let diff = check(base, run["name"].as_str().unwrap());
+            assert!(diff["shared_prefix"].as_u64().unwrap() >= point["seq"].as_u64().unwrap());
+            forks += 1;
+        }
+    }
+    assert!(forks >= 2, "{forks} branch runs");
+    // A real Codex session forked halfway and taken another way.
+    let codex = runs
+        .iter()
+        .find(|run| run["agent"] == "codex" && run["events"].as_u64().unwrap() > 10)
+        .expect("a codex run");
+    let name = codex["name"].as_str().unwrap().to_string();
+    let half = codex["events"].as_u64().unwrap() / 2;
+    project
+        .hive(&["fork", &format!("{name}@{half}"), "other-way"])
+        .ok();
+    project.stage_and_commit(
+        "other-way",
+        r#"{"kind":"user_message","text":"try the other approach"}"#,
+    );
+    let runs = project.hive(&["runs", "--json"]).json_lines();
+    let diff = {
+        let events_of = |wanted: &str| {
+            runs.iter()
+                .find(|run| run["name"] == wanted)
+                .map(|run| run["events"].as_u64().unwrap())
+                .unwrap()
+        };
+        let diff = project.hive(&["diff", &name, "other-way", "--json"]).json();
+        assert_eq!(diff["shared_prefix"], half);
+        assert_eq!(diff["b"]["events"], events_of("other-way"));
+        diff
+    };
+    assert!(diff["counts"]["only_b"].as_u64().unwrap() >= 1, "{diff:#}");
+    assert!(diff["counts"]["only_a"].as_u64().unwrap() >= 1, "{diff:#}");
+    // Replayed, the fork is the source's first half, then its own event.
+    let replayed = project
+        .hive(&["replay", "other-way", "--json"])
+        .json_lines();
+    let source = project
+        .hive(&["replay", &name, "--to", &(half - 1).to_string(), "--json"])
+        .json_lines();
+    assert_eq!(replayed.len() as u64, half + 1);
+    for (mine, theirs) in replayed.iter().zip(&source) {
+        assert_eq!(mine["id"], theirs["id"]);
+    }
+    assert!(project.hive(&["fsck"]).ok().contains("ok"));
+}
