@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# A tour of hive on small agent sessions: init, append, commit, runs, log, show, replay, fork, diff, tag, rate;
-# memory in workspaces and promote; fsck, gc; then capture: importing a Claude Code transcript (with a secret that is
-# masked), exporting it back, and live capture through the hooks.
+# A tour of hive on small agent sessions: init, append, commit, runs, log, show, replay, fork, diff, tag, rate,
+# status; memory in workspaces, promote, merge; rm, fsck, gc; then capture: importing a Claude Code transcript (with a
+# secret that is masked), exporting it back, and live capture through the hooks.
 #
 #   ./.hivemind-example/tour.sh            # builds hive with cargo, then runs the tour in a new temporary project
 #   HIVE=/path/to/hive ./tour.sh           # uses that hive binary instead
@@ -48,6 +48,7 @@ step hive fork fix-login@6 fix-login-alt
 step hive diff fix-login fix-login-retry --stat
 step hive tag fix-login reviewed
 step hive rate fix-login 4
+step hive status fix-login-alt abandoned
 step hive runs --min-rating 4
 
 echo
@@ -59,6 +60,8 @@ step hive memory set scratch "alice's notes" -w alice
 step hive workspace list
 step hive promote --from alice --tag build
 step hive memory list
+step hive merge --from alice --to login-service --dry-run
+step hive rm fix-login-alt --purge
 step hive cat-file -t fix-login
 step hive fsck
 step hive gc --prune now

@@ -1138,7 +1138,12 @@ fn diff_fork_and_replay_on_real_sessions() {
         return;
     };
     let project = Project::new();
-    for folder in ["claude-code/edge-cases", "codex"] {
+    for folder in [
+        "claude-code/edge-cases",
+        "codex",
+        "tau-bench",
+        "mini-swe-agent",
+    ] {
         let path = data.join(folder);
         project
             .hive(&["import", path.to_str().unwrap(), "-q", "--json"])
@@ -1177,6 +1182,35 @@ fn diff_fork_and_replay_on_real_sessions() {
         }
     }
     assert!(forks >= 2, "{forks} branch runs");
+    // Two tau-bench trials of the same task: the same opening, then each its own way.
+    let names: Vec<&str> = runs
+        .iter()
+        .map(|run| run["name"].as_str().unwrap())
+        .collect();
+    let trial = names
+        .iter()
+        .find(|name| name.contains("/task-") && name.ends_with("-trial-0"))
+        .expect("a tau-bench trial");
+    let other = trial.replace("-trial-0", "-trial-1");
+    assert!(names.contains(&other.as_str()), "{other}");
+    let trials = check(trial, &other);
+    assert!(
+        trials["counts"]["same"].as_u64().unwrap() >= 1,
+        "{trials:#}"
+    );
+    let stat = project
+        .hive(&["diff", trial, &other, "--stat", "--json"])
+        .json();
+    assert_eq!(stat["a"]["events"], events_of(trial));
+    // Two mini-swe-agent runs on different tasks.
+    let swe: Vec<&&str> = names
+        .iter()
+        .filter(|name| name.contains("trajs/"))
+        .take(2)
+        .collect();
+    assert_eq!(swe.len(), 2, "{names:?}");
+    let tasks = check(swe[0], swe[1]);
+    assert!(tasks["first_divergence"].is_object(), "{tasks:#}");
     // A real Codex session forked halfway and taken another way.
     let codex = runs
         .iter()
