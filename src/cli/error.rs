@@ -95,12 +95,16 @@ impl From<RepoError> for CliError {
             RepoError::WorkspaceExists(_) => (code::CONFLICT, "choose another name, or use the workspace as it is".into()),
             RepoError::WorkspaceHasChildren { .. } => (code::CONFLICT, "delete those first, or pass --force (they keep their state, and no longer have a parent to update from)".into()),
             RepoError::NoSuchKey { workspace, .. } => (code::NOT_FOUND, format!("`hive memory list --workspace {workspace}` lists its keys")),
+            RepoError::AmbiguousBranch(name) => (code::USAGE, format!("write runs/{name} or workspaces/{name}")),
             RepoError::MergeIntoItself(_) => (code::USAGE, "name two different branches".into()),
-            RepoError::NoParent(_) => (code::USAGE, "name the target with --to".into()),
+            RepoError::NoParent(_) => (
+                code::USAGE,
+                "`hive promote --to W` names the target; a workspace made without --inherit (or whose parent was deleted) has no parent to update from".into(),
+            ),
             RepoError::UnknownBranch(_) => (code::NOT_FOUND, "`hive workspace list` and `hive runs` list what can be merged; prefix runs/ or workspaces/ to be explicit".into()),
             RepoError::RunMoved(run) => (code::CONFLICT, format!("look at `hive log {run}`, then run the command again")),
             RepoError::InvalidCuration { what, .. } => (
-                code::USAGE,
+                code::BAD_INPUT,
                 match what.as_str() {
                     "tag" => "for example `hive tag RUN reviewed dataset:v2`".into(),
                     "rating" => "for example `hive rate RUN 4`; `hive rate RUN --clear` removes it".into(),

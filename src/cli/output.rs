@@ -205,6 +205,7 @@ pub fn merge_report(
             "conflicts": outcome.conflicts.iter().map(|conflict| serde_json::json!({
                 "key": conflict.key,
                 "base": entry(&conflict.base),
+                "ambiguous_base": conflict.ambiguous_base,
                 "ours": entry(&conflict.ours),
                 "theirs": entry(&conflict.theirs),
             })).collect::<Vec<_>>(),
@@ -225,7 +226,11 @@ pub fn merge_report(
                 hive::repo::Strategy::Theirs => " (took theirs)",
             };
             out.line(format!("conflict: {}{settled}", conflict.key))?;
-            out.line(format!("  base:   {}", shown(&conflict.base)))?;
+            if conflict.ambiguous_base {
+                out.line("  base:   (the histories have several merge bases, which disagree)")?;
+            } else {
+                out.line(format!("  base:   {}", shown(&conflict.base)))?;
+            }
             out.line(format!(
                 "  ours:   {}  ({})",
                 shown(&conflict.ours),

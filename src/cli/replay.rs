@@ -20,12 +20,12 @@ use std::io::BufRead;
 /// Example: hive replay fix-login --from 12 --step
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The run (RUN, or RUN@SEQ to start there).
+    /// The run (RUN, RUN@SEQ to start there, or RUN~N / a commit id for the run as it was then).
     run: String,
     /// First seq to show.
     #[arg(long, value_name = "SEQ")]
     from: Option<u64>,
-    /// Last seq to show (included).
+    /// Last seq to show (included; past the end, the last event).
     #[arg(long, value_name = "SEQ")]
     to: Option<u64>,
     /// Show one event at a time and wait for a command.
@@ -57,6 +57,13 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         }
         _ => (args.run.clone(), None),
     };
+    if at.is_some() && args.from.is_some() {
+        return Err(CliError::new(
+            super::error::code::USAGE,
+            format!("'{}' and --from both say where to start", args.run),
+            "give one of them",
+        ));
+    }
     let replay = repo.replay(&run, args.from.or(at), args.to)?;
     let printer = Printer {
         repo: &repo,

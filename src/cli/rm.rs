@@ -28,7 +28,14 @@ pub struct Args {
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let repo = context.repo()?;
     // Every name is checked before anything is removed.
-    for run in &args.runs {
+    for (index, run) in args.runs.iter().enumerate() {
+        if args.runs[..index].contains(run) {
+            return Err(CliError::new(
+                super::error::code::USAGE,
+                format!("'{run}' is named twice"),
+                "name each run once",
+            ));
+        }
         hive::refs::RefName::run(run).map_err(hive::RepoError::from)?;
         if repo.head(run)?.is_none()
             && !repo
@@ -72,12 +79,20 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             out.line(line)?;
         }
         match purge {
-            Some(report) => out.line(format!(
-                "purged {} objects only they reached; {} -> {}",
-                report.purged,
-                human_bytes(report.bytes_before),
-                human_bytes(report.bytes_after)
-            ))?,
+            Some(report) => {
+                out.line(format!(
+                    "purged {} objects only they reached; {} -> {}",
+                    report.purged,
+                    human_bytes(report.bytes_before),
+                    human_bytes(report.bytes_after)
+                ))?;
+                for name in &report.removed_still_reachable {
+                    super::output::note(format!(
+                        "warning: the history of {} is still reachable from another run or workspace (merged into it, or forked at its head), so its objects stay; remove that branch too to delete them",
+                        name.trim_start_matches("runs/")
+                    ));
+                }
+            }
             None => super::output::note(
                 "their objects are deleted by the next `hive gc` (or now with `hive rm --purge`)",
             ),

@@ -10,7 +10,7 @@ use crate::store::ObjectStore;
 use crate::time::Timestamp;
 
 /// Times a branch update is tried again when another process moves the branch first.
-const ATTEMPTS: usize = 8;
+const ATTEMPTS: usize = 32;
 
 /// A change to a run's curation metadata.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -184,7 +184,15 @@ impl Repository {
         action: &str,
         mut build: impl FnMut(ObjectId, &Commit) -> Result<Option<BuiltCommit>, RepoError>,
     ) -> Result<(ObjectId, Commit), RepoError> {
-        for _ in 0..ATTEMPTS {
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                // Many writers of one branch: wait a little, longer each time, at a different pace each.
+                let jitter = u64::from(std::process::id() % 7) + attempt as u64;
+                std::thread::sleep(std::time::Duration::from_millis(jitter * (attempt as u64)));
+            }
+            // Held from reading what the new commit refers to (this head, and whatever `build` reads: another
+            // branch's head for a merge) to the reference update, so that gc never deletes any of it meanwhile.
+            let guard = self.write_guard()?;
             let head = self
                 .refs
                 .read(name)?
@@ -193,8 +201,6 @@ impl Repository {
             let Some(built) = build(head, &commit)? else {
                 return Ok((head, commit));
             };
-            // Held from the first object write to the reference update, so gc never prunes these objects.
-            let guard = self.write_guard()?;
             self.odb.write_batch(&built.objects)?;
             let entry = ReflogEntry {
                 old: Some(head.to_hex()),

@@ -50,6 +50,9 @@ pub struct GcReport {
     pub pruned: u64,
     /// Of those, objects deleted because only removed runs reached them (whatever their age).
     pub purged: u64,
+    /// Removed runs (or workspaces) whose head another branch still reaches (it was merged, or forked at its
+    /// head): their objects stay.
+    pub removed_still_reachable: Vec<String>,
     /// Bytes of packs and loose objects after.
     pub bytes_after: u64,
     /// The new pack, if one was written.
@@ -222,6 +225,11 @@ impl Repository {
         let young = |modified: Option<SystemTime>| {
             modified.is_none_or(|time| now.duration_since(time).unwrap_or_default() < options.grace)
         };
+        report.removed_still_reachable = removed_heads
+            .iter()
+            .filter(|(_, head)| reachable_now.contains(head))
+            .map(|(name, _)| name.clone())
+            .collect();
         // Unreachable now and reached by a removed run: never kept.
         let doomed = |id: &ObjectId| condemned.contains(id) && !reachable_now.contains(id);
         let mut kept: HashSet<ObjectId> = HashSet::new();

@@ -4,13 +4,13 @@
 //! parent is the source's head, so the target's history shows where each entry came from.
 
 use super::history::{self, read_commit};
-use super::state::{self, KeyChange, StateEntry, Strategy};
+use super::state::{self, BaseEntry, KeyChange, StateEntry, Strategy};
 use super::{RepoError, Repository};
 use crate::id::ObjectId;
 use crate::refs::{RefName, RefStore};
 use crate::store::ObjectStore;
 use crate::time::Timestamp;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 /// A branch: a workspace or a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,8 +41,10 @@ pub struct MergeOptions {
 pub struct Conflict {
     /// The key.
     pub key: String,
-    /// In the merge base.
+    /// In the merge base (none: absent, or no single base).
     pub base: Option<StateEntry>,
+    /// Whether the histories have several merge bases that disagree about the key.
+    pub ambiguous_base: bool,
     /// In the target.
     pub ours: Option<StateEntry>,
     /// In the source.
@@ -77,72 +79,108 @@ impl MergeOutcome {
     }
 }
 
-/// The commit field that marks a merge that took only some of the source's entries (`--tag`).
+/// The commit field of a merge that took only some of the source's entries (`--tag`): the keys it considered. For
+/// any other key, the merge did not bring the source's history, and merge bases follow only its first parent.
 pub const PARTIAL: &str = "partial";
 
-/// The parents a merge base follows: all of them, but only the first of a partial merge.
-fn history_parents(store: &dyn ObjectStore, id: ObjectId) -> Result<Vec<ObjectId>, RepoError> {
-    let commit = read_commit(store, id)?;
-    let mut parents = commit.parents;
-    if commit.extra.get(PARTIAL) == Some(&serde_json::Value::Bool(true)) {
-        parents.truncate(1);
-    }
-    Ok(parents)
+/// The commits of two histories, read once: each commit's parents, and for a partial merge the keys it considered.
+struct Graph {
+    commits: HashMap<ObjectId, (Vec<ObjectId>, Option<HashSet<String>>)>,
 }
 
-/// Every commit reachable from `head` through the parents merge bases follow.
-fn ancestors(store: &dyn ObjectStore, head: ObjectId) -> Result<HashSet<ObjectId>, RepoError> {
-    let mut seen = HashSet::new();
-    let mut stack = vec![head];
-    while let Some(id) = stack.pop() {
-        if seen.insert(id) {
-            stack.extend(history_parents(store, id)?);
+impl Graph {
+    fn read(store: &dyn ObjectStore, heads: &[ObjectId]) -> Result<Graph, RepoError> {
+        let mut commits = HashMap::new();
+        let mut stack: Vec<ObjectId> = heads.to_vec();
+        while let Some(id) = stack.pop() {
+            if commits.contains_key(&id) {
+                continue;
+            }
+            let commit = read_commit(store, id)?;
+            let partial = commit.extra.get(PARTIAL).map(|keys| {
+                keys.as_array()
+                    .map(|keys| {
+                        keys.iter()
+                            .filter_map(|key| key.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            });
+            stack.extend(commit.parents.iter().copied());
+            commits.insert(id, (commit.parents, partial));
+        }
+        Ok(Graph { commits })
+    }
+
+    /// The parents a merge base for `key` follows: all, but only the first of a partial merge that did not
+    /// consider `key`.
+    fn parents(&self, id: &ObjectId, key: Option<&str>) -> &[ObjectId] {
+        let (parents, partial) = &self.commits[id];
+        match (partial, key) {
+            (Some(keys), Some(key)) if keys.contains(key) => parents,
+            (Some(_), _) => &parents[..parents.len().min(1)],
+            (None, _) => parents,
         }
     }
-    Ok(seen)
+
+    fn ancestors(&self, head: ObjectId, key: Option<&str>) -> HashSet<ObjectId> {
+        let mut seen = HashSet::new();
+        let mut stack = vec![head];
+        while let Some(id) = stack.pop() {
+            if seen.insert(id) {
+                stack.extend(self.parents(&id, key).iter().copied());
+            }
+        }
+        seen
+    }
+
+    /// The best common ancestors of `a` and `b` for `key` (none of them descends from another); several in a
+    /// criss-cross history, none when the histories never meet.
+    fn bases(&self, a: ObjectId, b: ObjectId, key: Option<&str>) -> Vec<ObjectId> {
+        let of_a = self.ancestors(a, key);
+        let mut candidates = Vec::new();
+        let mut seen = HashSet::new();
+        let mut queue = VecDeque::from([b]);
+        while let Some(id) = queue.pop_front() {
+            if !seen.insert(id) {
+                continue;
+            }
+            if of_a.contains(&id) {
+                candidates.push(id);
+                continue;
+            }
+            queue.extend(self.parents(&id, key).iter().copied());
+        }
+        let below: Vec<HashSet<ObjectId>> = candidates
+            .iter()
+            .map(|candidate| {
+                let mut all = self.ancestors(*candidate, key);
+                all.remove(candidate);
+                all
+            })
+            .collect();
+        candidates
+            .iter()
+            .filter(|candidate| !below.iter().any(|set| set.contains(candidate)))
+            .copied()
+            .collect()
+    }
 }
 
-/// The best common ancestor of `a` and `b`: a common ancestor that no other common ancestor descends from (the
-/// nearest to `b` when several qualify). None when their histories never meet.
+/// The best common ancestor of `a` and `b` (the first found from `b` when a criss-cross history has several);
+/// none when their histories never meet.
 pub fn merge_base(
     store: &dyn ObjectStore,
     a: ObjectId,
     b: ObjectId,
 ) -> Result<Option<ObjectId>, RepoError> {
-    let of_a = ancestors(store, a)?;
-    // Breadth first from b, stopping at common ancestors: what is found is the frontier of the common history.
-    let mut candidates = Vec::new();
-    let mut seen = HashSet::new();
-    let mut queue = VecDeque::from([b]);
-    while let Some(id) = queue.pop_front() {
-        if !seen.insert(id) {
-            continue;
-        }
-        if of_a.contains(&id) {
-            candidates.push(id);
-            continue;
-        }
-        queue.extend(history_parents(store, id)?);
-    }
-    // A candidate that is an ancestor of another is not the best.
-    let mut best = Vec::new();
-    for (index, candidate) in candidates.iter().enumerate() {
-        let mut below_another = false;
-        for (other_index, other) in candidates.iter().enumerate() {
-            if other_index != index && ancestors(store, *other)?.contains(candidate) {
-                below_another = true;
-                break;
-            }
-        }
-        if !below_another {
-            best.push(*candidate);
-        }
-    }
-    Ok(best.first().copied())
+    let graph = Graph::read(store, &[a, b])?;
+    Ok(graph.bases(a, b, None).first().copied())
 }
 
 impl Repository {
-    /// A branch by name: `workspaces/NAME` or `runs/NAME`, else a run of that name, else a workspace.
+    /// A branch by name: `workspaces/NAME` or `runs/NAME`, else the run or the workspace of that name (refused when
+    /// both exist).
     pub fn branch(&self, name: &str) -> Result<(Branch, ObjectId), RepoError> {
         let explicit = [("workspaces/", true), ("runs/", false)]
             .into_iter()
@@ -151,6 +189,12 @@ impl Repository {
             Some(found) => vec![found],
             None => vec![(name, false), (name, true)],
         };
+        if explicit.is_none()
+            && self.refs.read(&RefName::run(name)?)?.is_some()
+            && self.refs.read(&RefName::workspace(name)?)?.is_some()
+        {
+            return Err(RepoError::AmbiguousBranch(name.to_string()));
+        }
         for (short, workspace) in tries {
             let reference = if workspace {
                 RefName::workspace(short)?
@@ -182,6 +226,9 @@ impl Repository {
         for tag in &options.tags {
             super::check_tag(tag)?;
         }
+        // Held from reading the source's head to the target's update (`advance` holds it too), so that gc never
+        // deletes the source's objects in between, even if the source is removed meanwhile.
+        let _guard = self.write_guard()?;
         let (from_branch, from_head) = self.branch(from)?;
         let (to_branch, _) = self.branch(to)?;
         if from_branch == to_branch {
@@ -198,26 +245,49 @@ impl Repository {
             &options.action,
             |to_head, target| {
                 let from_commit = read_commit(&self.odb, from_head)?;
-                let base = merge_base(&self.odb, to_head, from_head)?;
-                let base_state = match base {
-                    Some(base) => state::load(&self.odb, read_commit(&self.odb, base)?.tree)?,
-                    None => state::StoredState::new(),
+                let graph = Graph::read(&self.odb, &[to_head, from_head])?;
+                let global = graph.bases(to_head, from_head, None);
+                let partial_history = graph.commits.values().any(|(_, partial)| partial.is_some());
+                let base = global.first().copied();
+                // Each base's state, read once.
+                let mut states: HashMap<ObjectId, state::StoredState> = HashMap::new();
+                let mut base_of = |key: &str| -> Result<BaseEntry, RepoError> {
+                    let bases = if partial_history {
+                        graph.bases(to_head, from_head, Some(key))
+                    } else {
+                        global.clone()
+                    };
+                    let mut entries = Vec::new();
+                    for base in &bases {
+                        if !states.contains_key(base) {
+                            let tree = read_commit(&self.odb, *base)?.tree;
+                            states.insert(*base, state::load(&self.odb, tree)?);
+                        }
+                        entries.push(states[base].get(key).copied());
+                    }
+                    entries.dedup();
+                    Ok(match entries.as_slice() {
+                        [] => BaseEntry::Known(None),
+                        [one] => BaseEntry::Known(*one),
+                        _ => BaseEntry::Ambiguous,
+                    })
                 };
                 let ours = state::load(&self.odb, target.tree)?;
                 let theirs = state::load(&self.odb, from_commit.tree)?;
-                let mut selected = |key: &str| -> bool {
+                let selected = |key: &str, base: Option<&state::StoredEntry>| -> bool {
                     if options.tags.is_empty() {
                         return true;
                     }
-                    let entry = theirs.get(key).or_else(|| base_state.get(key));
-                    entry
+                    theirs
+                        .get(key)
+                        .or(base)
                         .and_then(|entry| state::read_entry(&self.odb, *entry).ok())
                         .is_some_and(|entry| {
                             entry.tags.iter().any(|tag| options.tags.contains(tag))
                         })
                 };
                 let merged =
-                    state::merge(&base_state, &ours, &theirs, options.strategy, &mut selected);
+                    state::merge(&ours, &theirs, options.strategy, &mut base_of, selected)?;
                 let read =
                     |entry: Option<state::StoredEntry>| -> Result<Option<StateEntry>, RepoError> {
                         entry
@@ -231,6 +301,7 @@ impl Repository {
                         Ok(Conflict {
                             key: conflict.key.clone(),
                             base: read(conflict.base)?,
+                            ambiguous_base: conflict.ambiguous_base,
                             ours: read(conflict.ours)?,
                             theirs: read(conflict.theirs)?,
                         })
@@ -281,7 +352,7 @@ impl Repository {
                 // bases pass over its second parent, so what it left out is never taken as seen and dropped.
                 let mut extra = serde_json::Map::new();
                 if !options.tags.is_empty() {
-                    extra.insert(PARTIAL.into(), true.into());
+                    extra.insert(PARTIAL.into(), merged.considered.clone().into());
                 }
                 Ok(Some(history::build_state_commit(
                     vec![to_head, from_head],
@@ -325,11 +396,10 @@ impl Repository {
                     .ok_or_else(|| RepoError::NoParent(from.to_string()))?
             }
         };
-        let (target, _) = self.branch(&to)?;
-        if !target.workspace {
-            return Err(RepoError::UnknownWorkspace(to));
-        }
-        self.merge_state(from, &format!("workspaces/{}", target.name), options)
+        // The target is always a workspace, whatever runs are called.
+        let to = to.strip_prefix("workspaces/").unwrap_or(&to).to_string();
+        self.workspace_head(&to)?;
+        self.merge_state(from, &format!("workspaces/{to}"), options)
     }
 
     /// Brings the newer state of the workspace `workspace` inherits from into it.

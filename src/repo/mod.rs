@@ -142,6 +142,9 @@ pub enum RepoError {
         /// The key.
         key: String,
     },
+    /// A name that is both a run's and a workspace's.
+    #[error("'{0}' is both a run and a workspace")]
+    AmbiguousBranch(String),
     /// A branch merged into itself.
     #[error("'{0}' cannot be merged into itself")]
     MergeIntoItself(String),
@@ -245,7 +248,7 @@ pub enum RepoError {
     },
     /// A commit kept losing the race for its run's reference.
     #[error(
-        "gave up committing run '{run}' after {attempts} attempts: other processes kept committing it first"
+        "gave up updating '{run}' after {attempts} attempts: other processes kept changing it first"
     )]
     Contended {
         /// The run.

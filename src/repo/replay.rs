@@ -125,15 +125,14 @@ fn seq_range(
     if count == 0 {
         return Ok(RangeInclusive::new(1, 0));
     }
-    let to = to.unwrap_or(count - 1);
-    for seq in [from, to] {
-        if seq >= count {
-            return Err(RepoError::NoSuchEvent {
-                run: run.to_string(),
-                seq,
-                count,
-            });
-        }
+    // A range that runs past the end stops at the last event; one that starts past it is refused.
+    let to = to.unwrap_or(count - 1).min(count - 1);
+    if from >= count {
+        return Err(RepoError::NoSuchEvent {
+            run: run.to_string(),
+            seq: from,
+            count,
+        });
     }
     if from > to {
         return Err(RepoError::EmptyRange { from, to });
@@ -172,14 +171,26 @@ impl DoubleEndedIterator for Replay<'_> {
 impl ExactSizeIterator for Replay<'_> {}
 
 impl Repository {
-    /// Replays `run` from seq `from` to seq `to`, both included (the whole run by default).
+    /// Replays a run (or a run as it was at a commit: `RUN~N`, a commit id) from seq `from` to seq `to`, both
+    /// included (the whole run by default; `to` past the end stops at the last event).
     pub fn replay(
         &self,
-        run: &str,
+        revision: &str,
         from: Option<u64>,
         to: Option<u64>,
     ) -> Result<Replay<'_>, RepoError> {
-        let (head, _) = self.require_head(run)?;
-        Replay::new(&self.odb, run, head, from, to)
+        let head = match self.resolve(revision)? {
+            super::Resolved::Commit { id, .. } => id,
+            super::Resolved::Object(id)
+                if self
+                    .odb
+                    .read(&id)?
+                    .is_some_and(|raw| raw.kind == crate::id::ObjectKind::Commit) =>
+            {
+                id
+            }
+            _ => return Err(RepoError::NotACommit(revision.to_string())),
+        };
+        Replay::new(&self.odb, revision, head, from, to)
     }
 }

@@ -180,8 +180,10 @@ pub enum KeyChange {
 pub struct KeyConflict {
     /// The key.
     pub key: String,
-    /// Its entry in the merge base (none: absent).
+    /// Its entry in the merge base (none: absent, or no single base).
     pub base: Option<StoredEntry>,
+    /// Whether the histories have several merge bases that disagree about the key.
+    pub ambiguous_base: bool,
     /// In ours.
     pub ours: Option<StoredEntry>,
     /// In theirs.
@@ -199,6 +201,15 @@ pub enum Strategy {
     Theirs,
 }
 
+/// A key's entry in the merge base.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaseEntry {
+    /// The entry (none: absent).
+    Known(Option<StoredEntry>),
+    /// Several merge bases that disagree.
+    Ambiguous,
+}
+
 /// A three-way merge of states.
 #[derive(Clone, Debug, Default)]
 pub struct StateMerge {
@@ -208,42 +219,53 @@ pub struct StateMerge {
     pub taken: Vec<(String, KeyChange)>,
     /// Keys both sides changed differently, in key order (settled by the strategy when it is not `Refuse`).
     pub conflicts: Vec<KeyConflict>,
+    /// The keys `selected` let in (those a partial merge considered).
+    pub considered: Vec<String>,
 }
 
-/// Merges `theirs` into `ours` against `base`, key by key: a key only theirs changed takes their entry, a key
-/// only ours changed (or both changed alike) keeps ours, a key both changed differently is a conflict, which
-/// `strategy` settles (or leaves to the caller). `selected` says which of their changes to consider (a key left
-/// out keeps ours).
+/// Merges `theirs` into `ours` key by key against each key's entry in the merge base (`base_of`): a key only
+/// theirs changed takes their entry, a key only ours changed (or both alike) keeps ours, a key both changed
+/// differently (or whose merge bases disagree) is a conflict, which `strategy` settles (or leaves to the caller).
+/// `selected` says which of their keys to consider, given the key and its base entry; a key left out keeps ours.
 pub fn merge(
-    base: &StoredState,
     ours: &StoredState,
     theirs: &StoredState,
     strategy: Strategy,
-    mut selected: impl FnMut(&str) -> bool,
-) -> StateMerge {
+    mut base_of: impl FnMut(&str) -> Result<BaseEntry, RepoError>,
+    mut selected: impl FnMut(&str, Option<&StoredEntry>) -> bool,
+) -> Result<StateMerge, RepoError> {
     let mut result = StateMerge {
         merged: ours.clone(),
         ..StateMerge::default()
     };
-    let keys: std::collections::BTreeSet<&String> = base
-        .keys()
-        .chain(ours.keys())
-        .chain(theirs.keys())
-        .collect();
+    let keys: std::collections::BTreeSet<&String> = ours.keys().chain(theirs.keys()).collect();
     for key in keys {
-        let (b, o, t) = (base.get(key), ours.get(key), theirs.get(key));
-        if t == b || t == o || !selected(key) {
+        let (o, t) = (ours.get(key), theirs.get(key));
+        if t == o {
             continue;
         }
-        let change = match (b, t) {
+        let base = base_of(key)?;
+        let known = match base {
+            BaseEntry::Known(entry) => entry,
+            BaseEntry::Ambiguous => None,
+        };
+        if !selected(key, known.as_ref()) {
+            continue;
+        }
+        result.considered.push(key.clone());
+        if base == BaseEntry::Known(t.copied()) {
+            continue;
+        }
+        let change = match (known, t) {
             (None, _) => KeyChange::Added,
             (Some(_), None) => KeyChange::Removed,
             (Some(_), Some(_)) => KeyChange::Changed,
         };
-        if o != b {
+        if base != BaseEntry::Known(o.copied()) {
             result.conflicts.push(KeyConflict {
                 key: key.clone(),
-                base: b.copied(),
+                base: known,
+                ambiguous_base: base == BaseEntry::Ambiguous,
                 ours: o.copied(),
                 theirs: t.copied(),
             });
@@ -257,7 +279,7 @@ pub fn merge(
         };
         result.taken.push((key.clone(), change));
     }
-    result
+    Ok(result)
 }
 
 #[cfg(test)]
@@ -301,7 +323,8 @@ mod tests {
             ("new", 7),
             ("alike", 60),
         ]);
-        let refused = merge(&base, &ours, &theirs, Strategy::Refuse, |_| true);
+        let base_of = |key: &str| Ok(BaseEntry::Known(base.get(key).copied()));
+        let refused = merge(&ours, &theirs, Strategy::Refuse, base_of, |_, _| true).unwrap();
         assert_eq!(
             refused.taken,
             [
@@ -316,13 +339,33 @@ mod tests {
         assert_eq!(refused.merged["ours"], entry(20));
         assert_eq!(refused.merged["theirs"], entry(30));
         assert!(!refused.merged.contains_key("gone"));
-        let theirs_win = merge(&base, &ours, &theirs, Strategy::Theirs, |_| true);
+        let theirs_win = merge(&ours, &theirs, Strategy::Theirs, base_of, |_, _| true).unwrap();
         assert_eq!(theirs_win.merged["both"], entry(41));
-        let ours_win = merge(&base, &ours, &theirs, Strategy::Ours, |_| true);
+        let ours_win = merge(&ours, &theirs, Strategy::Ours, base_of, |_, _| true).unwrap();
         assert_eq!(ours_win.merged["both"], entry(40));
         // Only the keys selected are taken.
-        let some = merge(&base, &ours, &theirs, Strategy::Refuse, |key| key == "new");
+        let some = merge(&ours, &theirs, Strategy::Refuse, base_of, |key, _| {
+            key == "new"
+        })
+        .unwrap();
         assert_eq!(some.taken, [("new".to_string(), KeyChange::Added)]);
+        assert_eq!(some.considered, ["new"]);
         assert!(some.merged.contains_key("gone"));
+        // Merge bases that disagree about a key make it a conflict, never a silent choice.
+        let ambiguous = merge(
+            &ours,
+            &theirs,
+            Strategy::Refuse,
+            |_| Ok(BaseEntry::Ambiguous),
+            |_, _| true,
+        )
+        .unwrap();
+        assert!(ambiguous.taken.is_empty());
+        assert!(
+            ambiguous
+                .conflicts
+                .iter()
+                .all(|conflict| conflict.ambiguous_base)
+        );
     }
 }

@@ -72,7 +72,10 @@ impl Repository {
         if self.refs.read(&reference)?.is_some() {
             return Err(RepoError::WorkspaceExists(name.to_string()));
         }
+        self.require_workspace_format()?;
         let (author, time) = self.author_and_time()?;
+        // Held from reading the parent's head to the new reference, so gc never deletes what it points at.
+        let guard = self.write_guard()?;
         let (parents, tree, events, message) = match parent {
             Some(parent) => {
                 let (head, commit) = self.workspace_head(parent)?;
@@ -102,7 +105,6 @@ impl Repository {
         };
         let object = commit.encode().hashed();
         let id = object.id();
-        let guard = self.write_guard()?;
         self.odb.write(&object)?;
         let entry = ReflogEntry {
             old: None,
@@ -125,6 +127,33 @@ impl Repository {
         }
     }
 
+    /// Makes sure the repository's format is one whose readers know workspaces (2): a format 1 repository is
+    /// upgraded in place (its `[core] format` line), so that an older hive, whose gc would not see workspace
+    /// references, refuses it instead of deleting their objects.
+    fn require_workspace_format(&self) -> Result<(), RepoError> {
+        let path = self.dir.join("config");
+        let text = std::fs::read_to_string(&path).map_err(|source| crate::fsutil::IoError {
+            operation: "read",
+            path: path.clone(),
+            source,
+        })?;
+        let current = crate::config::RepoConfig::load(&path)?.core.format;
+        if current >= 2 {
+            return Ok(());
+        }
+        let line =
+            regex::Regex::new(r"(?m)^(\s*format\s*=\s*)1(\s*(#.*)?)$").expect("a valid pattern");
+        let upgraded = if line.is_match(&text) {
+            line.replace(&text, "${1}2${2}").into_owned()
+        } else if text.contains("[core]") {
+            text.replacen("[core]", "[core]\nformat = 2", 1)
+        } else {
+            format!("[core]\nformat = 2\n{text}")
+        };
+        crate::fsutil::write_atomic(&path, upgraded.as_bytes(), true)?;
+        Ok(())
+    }
+
     /// Every workspace, sorted by name.
     pub fn workspaces(&self) -> Result<Vec<WorkspaceInfo>, RepoError> {
         let mut out = Vec::new();
@@ -145,7 +174,7 @@ impl Repository {
     }
 
     /// Deletes workspace `name`: its reference and log. What only it reached is deleted by the next gc, as for a
-    /// removed run. A workspace others inherit from is refused unless `force`.
+    /// removed run. A workspace others inherit from is refused unless `force`, which leaves them without a parent.
     pub fn delete_workspace(&self, name: &str, force: bool) -> Result<ObjectId, RepoError> {
         let reference = RefName::workspace(name)?;
         let (head, _) = self.workspace_head(name)?;
@@ -162,6 +191,26 @@ impl Repository {
             });
         }
         self.forget_reference(&reference, name, head, "workspace delete")?;
+        // Those that inherited from it no longer have a parent: a workspace made later with its name is not theirs.
+        let (author, time) = self.author_and_time()?;
+        for child in children {
+            let child_ref = RefName::workspace(&child)?;
+            self.advance(&child_ref, &child, "workspace", |child_head, commit| {
+                if commit.run.inherits.as_deref() != Some(name) {
+                    return Ok(None);
+                }
+                let mut meta = commit.run.clone();
+                meta.inherits = None;
+                Ok(Some(history::build_meta_commit(
+                    child_head,
+                    commit,
+                    meta,
+                    author.clone(),
+                    time,
+                    format!("workspace {child}: parent {name} deleted"),
+                )))
+            })?;
+        }
         Ok(head)
     }
 

@@ -940,8 +940,22 @@ fn replay_streams_a_run_and_steps_through_it() {
     let backwards = project.hive(&["replay", "fix", "--from", "5", "--to", "2"]);
     assert_eq!(backwards.code, 2, "{backwards:?}");
     assert!(backwards.stderr.contains("seq 5 comes after seq 2"));
-    let past = project.hive(&["replay", "fix", "--to", "9"]);
+    // A range past the end stops at the last event; one that starts past it is refused.
+    let lines = project
+        .hive(&["replay", "fix", "--from", "7", "--to", "99", "--json"])
+        .json_lines();
+    assert_eq!(lines.len(), 2);
+    let past = project.hive(&["replay", "fix", "--from", "9"]);
     assert_eq!(past.code, 4, "{past:?}");
+    assert_eq!(project.hive(&["replay", "fix@2", "--from", "1"]).code, 2);
+    // The run as it was a commit ago.
+    assert_eq!(
+        project
+            .hive(&["replay", "fix~1", "--json"])
+            .json_lines()
+            .len(),
+        6
+    );
     assert_eq!(project.hive(&["replay", "nope"]).code, 4);
     assert_eq!(project.hive(&["replay", "fix@x"]).code, 2);
 }
@@ -1045,11 +1059,11 @@ fn tag_rate_and_status_are_commits_that_runs_filters_see() {
 
     // Refusals.
     for (args, code) in [
-        (vec!["rate", "fix", "6"], 2),
-        (vec!["rate", "fix", "0"], 2),
+        (vec!["rate", "fix", "6"], 3),
+        (vec!["rate", "fix", "0"], 3),
         (vec!["rate", "fix"], 2),
-        (vec!["status", "fix", "Done!"], 2),
-        (vec!["tag", "fix", "has space"], 2),
+        (vec!["status", "fix", "Done!"], 3),
+        (vec!["tag", "fix", "has space"], 3),
         (vec!["tag", "-d", "fix"], 2),
         (vec!["tag", "nope", "x"], 4),
         (vec!["runs", "--since", "yesterday"], 2),

@@ -784,8 +784,14 @@ fn replay_yields_the_events_committed_byte_for_byte_reading_each_when_reached() 
         Replay::new(&store, "r", head, Some(5), Some(2)),
         Err(hive::RepoError::EmptyRange { from: 5, to: 2 })
     ));
+    assert_eq!(
+        Replay::new(&store, "r", head, Some(6), Some(80))
+            .unwrap()
+            .range(),
+        6..=7
+    );
     assert!(matches!(
-        Replay::new(&store, "r", head, None, Some(8)),
+        Replay::new(&store, "r", head, Some(8), None),
         Err(hive::RepoError::NoSuchEvent {
             seq: 8,
             count: 8,

@@ -175,3 +175,35 @@ fn rm_refuses_unknown_runs_before_removing_any() {
     );
     assert_eq!(project.hive(&["fsck", "--json"]).json()["ok"], true);
 }
+
+#[test]
+fn rm_says_when_a_merge_keeps_the_run_and_names_each_run_once() {
+    let project = Project::new();
+    project.stage_and_commit(
+        "leak",
+        &format!(
+            "{}{}\n",
+            session("leak"),
+            r#"{"kind":"state_update","key":"lesson","value":"keep tests fast"}"#
+        ),
+    );
+    project.hive(&["workspace", "create", "team"]).ok();
+    project
+        .hive(&["promote", "--from", "leak", "--to", "team"])
+        .ok();
+    // Named twice: refused before anything is removed.
+    assert_eq!(project.hive(&["rm", "leak", "leak"]).code, 2);
+    assert_eq!(project.hive(&["runs", "--json"]).json_lines().len(), 1);
+    // The workspace's merge commit still reaches the run: purging keeps it and says so.
+    let removed = project.hive(&["rm", "leak", "--purge"]);
+    assert!(removed.stderr.contains("still reachable"), "{removed:?}");
+    let report = project.hive(&["gc", "--json"]).json();
+    assert_eq!(report["removed_still_reachable"], serde_json::json!([]));
+    assert_eq!(
+        project
+            .hive(&["memory", "get", "lesson", "-w", "team"])
+            .ok(),
+        "keep tests fast\n"
+    );
+    assert_eq!(project.hive(&["fsck", "--json"]).json()["ok"], true);
+}

@@ -271,13 +271,16 @@ fn workspaces_inherit_write_to_themselves_and_promote_to_their_parent() {
     );
     assert_eq!(project.hive(&["memory", "get", "style"]).ok(), "spaces\n");
 
-    // Alice brings in what main learned since: style comes; build.command both changed, so it is a conflict; the
-    // entry the partial promote left out (scratch) is never taken as dropped.
-    let update = project.hive(&["workspace", "update", "alice"]);
-    assert_eq!(update.code, 5, "{update:?}");
-    project
-        .hive(&["workspace", "update", "alice", "--strategy", "theirs"])
-        .ok();
+    // Alice brings in what main learned since: style, and build.command, which main took from alice and then
+    // changed (the partial promote made alice's history main's for that key); the entry it left out (scratch) is
+    // not taken as dropped.
+    let update = project
+        .hive(&["workspace", "update", "alice", "--json"])
+        .json();
+    assert_eq!(
+        update["taken"],
+        json!([{"key": "build.command", "change": "changed"}, {"key": "style", "change": "changed"}])
+    );
     assert_eq!(
         project
             .hive(&["memory", "get", "scratch", "-w", "alice"])
@@ -414,4 +417,189 @@ fn a_run_state_merges_and_promotes_like_a_workspace() {
         ])
         .json();
     assert_eq!(dry["taken"], json!([{"key": "x", "change": "added"}]));
+}
+
+/// `hive` in `project` with `args`, its exit code.
+fn code(project: &Project, args: &[&str]) -> i32 {
+    project.hive(args).code
+}
+
+#[test]
+fn tag_limited_promotes_leave_later_merges_right() {
+    // (a) A key promoted by tag, changed again in the child, is promoted again without a conflict.
+    let project = Project::new();
+    project
+        .hive(&["memory", "set", "k1", "v1", "--tag", "x"])
+        .ok();
+    project
+        .hive(&["memory", "set", "other", "o", "--tag", "y"])
+        .ok();
+    project
+        .hive(&["workspace", "create", "w", "--inherit", "main"])
+        .ok();
+    project
+        .hive(&["memory", "set", "k1", "v2", "--tag", "x", "-w", "w"])
+        .ok();
+    project
+        .hive(&["memory", "set", "note", "n", "-w", "w"])
+        .ok();
+    project.hive(&["promote", "--from", "w", "--tag", "x"]).ok();
+    project
+        .hive(&["memory", "set", "k1", "v3", "--tag", "x", "-w", "w"])
+        .ok();
+    project.hive(&["promote", "--from", "w", "--tag", "x"]).ok();
+    assert_eq!(project.hive(&["memory", "get", "k1"]).ok(), "v3\n");
+    // (b) The child takes the parent's later edit of a key it promoted.
+    project
+        .hive(&["memory", "set", "k1", "v4", "--tag", "x"])
+        .ok();
+    project.hive(&["workspace", "update", "w"]).ok();
+    assert_eq!(
+        project.hive(&["memory", "get", "k1", "-w", "w"]).ok(),
+        "v4\n"
+    );
+    // What the tag left out is neither dropped from the child nor counted as seen by the parent.
+    assert_eq!(
+        project.hive(&["memory", "get", "note", "-w", "w"]).ok(),
+        "n\n"
+    );
+    // (c) A key the parent removed after promoting it does not come back with a full promote; the key the tag
+    // left out does come.
+    project.hive(&["memory", "rm", "k1"]).ok();
+    let full = project.hive(&["promote", "--from", "w", "--json"]).json();
+    assert_eq!(
+        full["taken"],
+        json!([{"key": "note", "change": "added"}]),
+        "{full:#}"
+    );
+    assert_eq!(code(&project, &["memory", "get", "k1"]), 4);
+    assert!(project.hive(&["fsck"]).ok().contains("ok"));
+}
+
+#[test]
+fn merge_bases_that_disagree_make_a_conflict() {
+    // A criss-cross: A and B each merged the other, then B went back to the first value.
+    let project = Project::new();
+    project.hive(&["memory", "set", "k", "1"]).ok();
+    project
+        .hive(&["workspace", "create", "a", "--inherit", "main"])
+        .ok();
+    project
+        .hive(&["workspace", "create", "b", "--inherit", "main"])
+        .ok();
+    project.hive(&["memory", "set", "k", "2", "-w", "a"]).ok();
+    project.hive(&["memory", "set", "j", "1", "-w", "b"]).ok();
+    project
+        .hive(&["workspace", "create", "c", "--inherit", "b"])
+        .ok();
+    project.hive(&["merge", "--from", "a", "--to", "b"]).ok();
+    project.hive(&["merge", "--from", "c", "--to", "a"]).ok();
+    project.hive(&["memory", "set", "k", "1", "-w", "b"]).ok();
+    let merge = project.hive(&["merge", "--from", "b", "--to", "a", "--json"]);
+    assert_eq!(merge.code, 5, "{merge:?}");
+    let report: Value = serde_json::from_str(&merge.stdout).unwrap();
+    assert_eq!(report["conflicts"][0]["key"], "k");
+    assert_eq!(report["conflicts"][0]["ambiguous_base"], true);
+    assert!(
+        project
+            .hive(&["merge", "--from", "b", "--to", "a"])
+            .stdout
+            .contains("several merge bases")
+    );
+}
+
+#[test]
+fn names_branches_and_formats_safely() {
+    let project = Project::new();
+    // The default run and the default workspace are both `main`: a bare `main` is refused where either could be
+    // meant, and promote always means the workspace.
+    project.stage_and_commit("main", &session("main"));
+    project.hive(&["memory", "set", "k", "1"]).ok();
+    project
+        .hive(&["workspace", "create", "w", "--inherit", "main"])
+        .ok();
+    project.hive(&["memory", "set", "k", "2", "-w", "w"]).ok();
+    let ambiguous = project.hive(&["merge", "--from", "w", "--to", "main"]);
+    assert_eq!(ambiguous.code, 2, "{ambiguous:?}");
+    assert!(ambiguous.stderr.contains("workspaces/main"));
+    project.hive(&["promote", "--from", "w"]).ok();
+    assert_eq!(project.hive(&["memory", "get", "k"]).ok(), "2\n");
+    assert_eq!(
+        project
+            .hive(&["log", "runs/main", "-n", "1", "--json"])
+            .json_lines()[0]["run"]["events"],
+        6
+    );
+
+    // Deleting a parent with --force leaves its children without one: a new workspace of its name is not theirs.
+    project.hive(&["workspace", "create", "team"]).ok();
+    project
+        .hive(&["workspace", "create", "alice", "--inherit", "team"])
+        .ok();
+    project
+        .hive(&["workspace", "delete", "team", "--force"])
+        .ok();
+    project.hive(&["workspace", "create", "team"]).ok();
+    assert_eq!(code(&project, &["workspace", "update", "alice"]), 2);
+    let listed = project.hive(&["workspace", "list", "--json"]).json_lines();
+    let alice = listed
+        .iter()
+        .find(|workspace| workspace["name"] == "alice")
+        .unwrap();
+    assert_eq!(alice["inherits"], Value::Null);
+
+    // A repository of the first format is upgraded when it gets its first workspace, so that an older hive (whose
+    // gc would not see workspaces) refuses it.
+    let old = Project::new();
+    let config = old.hive_dir().join("config");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("format = 2", "format = 1");
+    std::fs::write(&config, text).unwrap();
+    old.hive(&["runs"]).ok();
+    old.hive(&["workspace", "create", "w"]).ok();
+    assert!(
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .contains("format = 2")
+    );
+}
+
+#[test]
+fn many_writers_of_one_workspace_all_land() {
+    let project = Project::new();
+    project.hive(&["workspace", "create", "busy"]).ok();
+    let writers: Vec<_> = (0..16)
+        .map(|index| {
+            let mut command = crate::util::hive_command(project.path());
+            command.args([
+                "memory",
+                "set",
+                &format!("k{index}"),
+                &index.to_string(),
+                "-w",
+                "busy",
+            ]);
+            command
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped());
+            command.spawn().unwrap()
+        })
+        .collect();
+    for writer in writers {
+        let output = writer.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(
+        project
+            .hive(&["memory", "list", "-w", "busy", "--json"])
+            .json_lines()
+            .len(),
+        16
+    );
+    assert!(project.hive(&["fsck"]).ok().contains("ok"));
 }
