@@ -35,6 +35,17 @@ pub struct RepoConfig {
     pub user: UserConfig,
     /// Masking secrets before they are stored.
     pub redact: RedactConfig,
+    /// `hive search`.
+    pub search: SearchConfig,
+}
+
+/// `[search]` in `.hive/config`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchConfig {
+    /// Payloads stored as blobs of at most this many bytes are searched (default 1 MiB); larger ones are not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_payload: Option<u64>,
 }
 
 /// `[redact]` in `.hive/config` and in `.hivemind`: rules of both apply.

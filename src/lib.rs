@@ -35,6 +35,8 @@ pub mod payload;
 pub mod redact;
 pub mod refs;
 pub mod repo;
+#[cfg(feature = "search")]
+pub mod search;
 pub mod store;
 pub mod time;
 

@@ -65,6 +65,9 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
             short(&outcome.id)
         ))?;
     }
+    // A search index, when there is one, follows at once (best effort: a search catches it up anyway).
+    #[cfg(feature = "search")]
+    hive::search::update_if_present(&repo);
     out.finish()?;
     Ok(0)
 }

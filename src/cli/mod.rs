@@ -8,11 +8,14 @@ mod diff;
 mod disconnect;
 mod error;
 mod export;
+mod filter;
 mod fork;
 mod fsck;
 mod gc;
 mod hook;
 mod import;
+#[cfg(feature = "search")]
+mod index;
 mod init;
 mod log;
 mod memory;
@@ -24,6 +27,8 @@ mod replay;
 mod rev_parse;
 mod rm;
 mod runs;
+#[cfg(feature = "search")]
+mod search;
 mod show;
 mod status;
 mod tag;
@@ -80,6 +85,10 @@ enum Command {
     Memory(memory::Args),
     Promote(promote::Args),
     Merge(merge::Args),
+    #[cfg(feature = "search")]
+    Search(search::Args),
+    #[cfg(feature = "search")]
+    Index(index::Args),
     Connect(connect::Args),
     Disconnect(disconnect::Args),
     Hook(hook::Args),
@@ -208,6 +217,10 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Memory(args) => memory::run(args, &context),
         Command::Promote(args) => promote::run(args, &context),
         Command::Merge(args) => merge::run(args, &context),
+        #[cfg(feature = "search")]
+        Command::Search(args) => search::run(args, &context),
+        #[cfg(feature = "search")]
+        Command::Index(args) => index::run(args, &context),
         Command::Connect(args) => connect::run(args, &context),
         Command::Disconnect(args) => disconnect::run(args, &context),
         Command::Hook(args) => hook::run(args, &context),

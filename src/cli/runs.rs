@@ -1,10 +1,8 @@
 //! `hive runs`.
 
 use super::Context;
-use super::error::{CliError, code};
+use super::error::CliError;
 use super::output::{Output, short};
-use hive::repo::RunFilter;
-use hive::time::Timestamp;
 use serde_json::json;
 
 /// List runs: one line each with name, status, agent, model, events and last time.
@@ -15,66 +13,16 @@ use serde_json::json;
 /// Example: hive runs --status success --min-rating 4 --since 7d
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Only runs with this status (success, failure, running, …).
-    #[arg(long)]
-    status: Option<String>,
-    /// Only runs rated at least this (1 to 5).
-    #[arg(long, value_name = "N")]
-    min_rating: Option<i64>,
-    /// Only runs with this tag (repeat: all of them).
-    #[arg(long = "tag", value_name = "TAG")]
-    tags: Vec<String>,
-    /// Only runs whose agent's name contains this (ignoring case).
-    #[arg(long)]
-    agent: Option<String>,
-    /// Only runs whose model's name contains this (ignoring case).
-    #[arg(long)]
-    model: Option<String>,
-    /// Only runs whose first commit's author ("Name <email>") contains this (ignoring case).
-    #[arg(long)]
-    author: Option<String>,
-    /// Only runs from this time on: 2026-11-01, RFC 3339, or an age such as 7d, 12h, 2w.
-    #[arg(long, value_name = "WHEN")]
-    since: Option<String>,
-    /// Only runs up to this time (same forms as --since).
-    #[arg(long, value_name = "WHEN")]
-    until: Option<String>,
-    /// Only runs in this workspace.
-    #[arg(long)]
-    workspace: Option<String>,
+    #[command(flatten)]
+    filter: super::filter::FilterArgs,
     /// Print one JSON object per run (JSON Lines).
     #[arg(long)]
     json: bool,
 }
 
-/// A --since or --until value.
-fn point(option: &str, text: Option<&String>) -> Result<Option<Timestamp>, CliError> {
-    let Some(text) = text else {
-        return Ok(None);
-    };
-    let now = Timestamp::now().map_err(hive::RepoError::BadTimestamp)?;
-    Timestamp::parse_point(text, now).map(Some).map_err(|_| {
-        CliError::new(
-            code::USAGE,
-            format!("--{option} '{text}' is not a time"),
-            "give a day (2026-11-01), RFC 3339 (2026-11-01T09:30:00Z) or an age (90s, 30m, 12h, 7d, 2w)",
-        )
-    })
-}
-
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let repo = context.repo()?;
-    let filter = RunFilter {
-        since: point("since", args.since.as_ref())?,
-        until: point("until", args.until.as_ref())?,
-        status: args.status,
-        min_rating: args.min_rating,
-        tags: args.tags,
-        agent: args.agent,
-        model: args.model,
-        author: args.author,
-        workspace: args.workspace,
-    };
+    let filter = args.filter.filter()?;
     let runs = repo.runs_matching(&filter)?;
     let mut out = Output::new();
     if args.json {

@@ -13,6 +13,7 @@ mod import;
 mod real_data;
 mod redact;
 mod remove;
+mod search;
 mod tour;
 mod util;
 mod workload;
