@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Index format; a different one is rebuilt.
-const FORMAT: &str = "3";
+const FORMAT: &str = "4";
 
 /// Payloads stored as blobs of at most this many bytes are searched (config `search.max_payload`).
 pub const DEFAULT_MAX_PAYLOAD: u64 = 1 << 20;
@@ -197,7 +197,8 @@ impl SearchIndex {
                                    event BLOB NOT NULL, kind TEXT NOT NULL, tool TEXT, call TEXT);
                  CREATE INDEX docs_run ON docs(run, seq);
                  CREATE VIRTUAL TABLE fts USING fts5(text, tool, kind, file, content='', contentless_delete=1);
-                 INSERT OR REPLACE INTO meta(key, value) VALUES ('format', '3');
+                 INSERT INTO fts(fts, rank) VALUES ('rank', 'bm25(1.0, 2.0, 2.0, 2.0)');
+                 INSERT OR REPLACE INTO meta(key, value) VALUES ('format', '4');
                  COMMIT;",
             ))?;
         }
@@ -217,16 +218,19 @@ impl SearchIndex {
         repo: &Repository,
         progress: &dyn Fn(SyncProgress),
     ) -> Result<SyncReport, SearchError> {
+        let heads = run_heads(repo)?;
+        self.sync_with(repo, &heads, progress)
+    }
+
+    /// [`SearchIndex::sync`] against `heads`, every run's head.
+    fn sync_with(
+        &mut self,
+        repo: &Repository,
+        heads: &HashMap<String, ObjectId>,
+        progress: &dyn Fn(SyncProgress),
+    ) -> Result<SyncReport, SearchError> {
         let max_payload = repo.search_max_payload();
         let mut report = SyncReport::default();
-        let current: HashMap<String, (ObjectId, u64)> = repo
-            .runs()?
-            .into_iter()
-            .filter_map(|run| {
-                let (head, commit) = run.head?;
-                Some((run.name, (head, commit.run.events)))
-            })
-            .collect();
         let indexed: HashMap<String, (i64, String, u64, Option<String>)> = {
             let mut statement = self.db(self
                 .conn
@@ -248,15 +252,19 @@ impl SearchIndex {
         let mut drop: Vec<i64> = Vec::new();
         let mut work: Vec<(String, ObjectId, u64, u64)> = Vec::new();
         let mut moved: Vec<(i64, ObjectId)> = Vec::new();
+        // A run's event count, read from its head only when the run changed.
+        let count_of = |head: ObjectId| -> Result<u64, SearchError> {
+            Ok(crate::repo::read_commit(repo.odb(), head)?.run.events)
+        };
         for (name, (id, head, events, last)) in &indexed {
-            if !current.contains_key(name) {
+            let Some(&now) = heads.get(name) else {
                 drop.push(*id);
                 continue;
-            }
-            let (now, count) = current[name];
+            };
             if head == &now.to_hex() {
                 continue;
             }
+            let count = count_of(now)?;
             // The run moved: it goes on from what was indexed when the event indexed last is still there.
             let continues = *events <= count
                 && match (events, last) {
@@ -276,9 +284,9 @@ impl SearchIndex {
                 work.push((name.clone(), now, 0, count));
             }
         }
-        for (name, (head, count)) in &current {
+        for (name, head) in heads {
             if !indexed.contains_key(name) {
-                work.push((name.clone(), *head, 0, *count));
+                work.push((name.clone(), *head, 0, count_of(*head)?));
             }
         }
         work.sort();
@@ -504,14 +512,20 @@ impl SearchIndex {
         query: &Query,
         options: &SearchOptions,
     ) -> Result<Vec<Hit>, SearchError> {
-        self.sync(repo, &|_| {})?;
-        // The runs in scope, from the references now.
-        let allowed: HashSet<String> = repo
-            .runs_matching(&options.filter)?
-            .into_iter()
-            .map(|run| run.name)
-            .filter(|name| options.runs.is_empty() || options.runs.contains(name))
-            .collect();
+        // One listing of the references: the index is brought up to it, and the scope is taken from it.
+        let heads = run_heads(repo)?;
+        self.sync_with(repo, &heads, &|_| {})?;
+        let mut allowed: HashSet<String> = if options.filter.is_empty() {
+            heads.into_keys().collect()
+        } else {
+            repo.runs_matching(&options.filter)?
+                .into_iter()
+                .map(|run| run.name)
+                .collect()
+        };
+        if !options.runs.is_empty() {
+            allowed.retain(|name| options.runs.contains(name));
+        }
         if allowed.is_empty() {
             return Ok(Vec::new());
         }
@@ -523,32 +537,8 @@ impl SearchIndex {
                 .filter(|(_, name)| allowed.contains(name))
                 .collect()
         };
-        let scope: String = run_ids
-            .keys()
-            .map(|id| id.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = format!(
-            "SELECT docs.run, docs.seq, docs.event, docs.kind, docs.tool, bm25(fts, 1.0, 2.0, 2.0, 2.0) AS rank
-             FROM fts JOIN docs ON docs.id = fts.rowid
-             WHERE fts MATCH ?1 AND docs.run IN ({scope})
-             ORDER BY rank LIMIT ?2"
-        );
-        let mut statement = self.db(self.conn.prepare(&sql))?;
-        let rows = self.db(statement.query_map(
-            params![query.to_fts(), options.limit as i64],
-            |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, Vec<u8>>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, Option<String>>(4)?,
-                    row.get::<_, f64>(5)?,
-                ))
-            },
-        ))?;
-        let found: Vec<_> = self.db(rows.collect::<Result<Vec<_>, _>>())?;
+        // Best first, as FTS5 ranks them (BM25 over text, tool, kind and file); the scope is applied as rows come.
+        let found = self.ranked(query, &run_ids, options.limit)?;
         // One ranked list today; fused by (run, seq) so that another can join it.
         let mut by_key: HashMap<(i64, i64), _> = HashMap::new();
         let bm25: Vec<(i64, i64)> = found.iter().map(|row| (row.0, row.1)).collect();
@@ -561,35 +551,90 @@ impl SearchIndex {
             .collect();
         let highlight = query.highlight_words();
         let max_payload = repo.search_max_payload();
-        let mut hits = Vec::with_capacity(ranked.len());
-        for (run, seq, event, kind, tool, rank) in ranked {
-            let bytes: [u8; 32] =
-                event
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| SearchError::Database {
-                        path: self.path.clone(),
-                        source: rusqlite::Error::InvalidColumnType(
-                            2,
-                            "event".into(),
-                            rusqlite::types::Type::Blob,
-                        ),
-                    })?;
-            let id = ObjectId::from_bytes(bytes);
-            let stored = crate::repo::read_event(repo.odb(), id)?;
-            let text = event_text(repo.odb(), &stored, max_payload).map_err(RepoError::from)?;
-            hits.push(Hit {
-                run: run_ids[&run].clone(),
-                seq: seq as u64,
-                id,
-                kind,
-                tool,
-                ts: text.ts.clone(),
-                score: -rank,
-                snippet: snippet(&text.text, &highlight, 160),
-            });
-        }
+        // Each hit's event is read for its passage: on every core, as hits sit in different pack frames.
+        use rayon::prelude::*;
+        let path = self.path.clone();
+        let hits = ranked
+            .into_par_iter()
+            .map(|(run, seq, event, kind, tool, rank)| {
+                let bytes: [u8; 32] =
+                    event
+                        .as_slice()
+                        .try_into()
+                        .map_err(|_| SearchError::Database {
+                            path: path.clone(),
+                            source: rusqlite::Error::InvalidColumnType(
+                                2,
+                                "event".into(),
+                                rusqlite::types::Type::Blob,
+                            ),
+                        })?;
+                let id = ObjectId::from_bytes(bytes);
+                let stored = crate::repo::read_event(repo.odb(), id)?;
+                let text = event_text(repo.odb(), &stored, max_payload).map_err(RepoError::from)?;
+                Ok(Hit {
+                    run: run_ids[&run].clone(),
+                    seq: seq as u64,
+                    id,
+                    kind,
+                    tool,
+                    ts: text.ts.clone(),
+                    score: -rank,
+                    snippet: snippet(&text.text, &highlight, 160),
+                })
+            })
+            .collect::<Result<Vec<Hit>, SearchError>>()?;
         Ok(hits)
+    }
+
+    /// The best `limit` matches of `query` in the runs of `run_ids`: (run, seq, event id, kind, tool, rank).
+    #[allow(clippy::type_complexity)]
+    fn ranked(
+        &self,
+        query: &Query,
+        run_ids: &HashMap<i64, String>,
+        limit: usize,
+    ) -> Result<Vec<(i64, i64, Vec<u8>, String, Option<String>, f64)>, SearchError> {
+        let path = self.path.clone();
+        let fail = |source| SearchError::Database {
+            path: path.clone(),
+            source,
+        };
+        let mut ranked = self
+            .conn
+            .prepare_cached("SELECT rowid, rank FROM fts WHERE fts MATCH ?1 ORDER BY rank")
+            .map_err(fail)?;
+        let mut doc = self
+            .conn
+            .prepare_cached("SELECT run, seq, event, kind, tool FROM docs WHERE id = ?1")
+            .map_err(fail)?;
+        let mut rows = ranked.query(params![query.to_fts()]).map_err(fail)?;
+        let mut found = Vec::new();
+        while found.len() < limit {
+            let Some(row) = rows.next().map_err(fail)? else {
+                break;
+            };
+            let rowid: i64 = row.get(0).map_err(fail)?;
+            let rank: f64 = row.get(1).map_err(fail)?;
+            let entry = doc
+                .query_row([rowid], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, Vec<u8>>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, Option<String>>(4)?,
+                    ))
+                })
+                .optional()
+                .map_err(fail)?;
+            if let Some((run, seq, event, kind, tool)) = entry
+                && run_ids.contains_key(&run)
+            {
+                found.push((run, seq, event, kind, tool, rank));
+            }
+        }
+        Ok(found)
     }
 
     /// Merges the index's segments (smaller and faster to query) and folds the write-ahead log into the file.
@@ -628,6 +673,18 @@ impl SearchIndex {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Every run's head, from the references alone.
+fn run_heads(repo: &Repository) -> Result<HashMap<String, ObjectId>, SearchError> {
+    use crate::refs::RefStore;
+    Ok(repo
+        .refs()
+        .list("runs/")
+        .map_err(RepoError::from)?
+        .into_iter()
+        .filter_map(|(name, head)| Some((name.run_name()?.to_string(), head)))
+        .collect())
 }
 
 fn delete_run(transaction: &rusqlite::Transaction, id: i64) -> Result<(), rusqlite::Error> {
