@@ -44,9 +44,9 @@ pub fn search_error(error: SearchError) -> CliError {
             "words, \"phrases\", prefix*, tool:NAME kind:KIND file:PATH, AND OR NOT (or -word), parentheses",
         ),
         SearchError::Repo(error) => error.into(),
-        SearchError::Database { path, source } => CliError::new(
+        SearchError::Index { path, message } => CliError::new(
             code::SYSTEM,
-            format!("search index {}: {source}", path.display()),
+            format!("search index {}: {message}", path.display()),
             "`hive index rebuild` makes it again from the repository",
         ),
     }

@@ -1,15 +1,16 @@
 //! Search: a full-text index of every run's events, ranked by BM25.
 //!
-//! The index is SQLite with an FTS5 table (`.hive/index/search.sqlite`), derived from the objects and never the
-//! only copy of anything. It records, per run, the head and the number of events it indexed; [`SearchIndex::sync`]
-//! compares that with the references and indexes what is new (events appended to a run), re-indexes a run whose
-//! history was replaced, and drops runs that are gone. A search syncs first, so its results always match the
+//! The index is a tantivy index in `.hive/index/search/`, derived from the objects and never the only copy of
+//! anything. Each commit of the index carries, as its payload, what it holds of each run: the head and the number
+//! of events indexed. [`SearchIndex::sync`] compares that with the references and indexes what is new (events
+//! appended to a run), re-indexes a run whose history was replaced, and drops runs that are gone, in one index
+//! commit, so the index and its bookkeeping never disagree. A search syncs first, so its results always match the
 //! references at that moment: a removed run's events are never returned, and nothing outside the scope asked for
-//! (run filters, a workspace) is either. SQLite's locking makes concurrent syncs and searches safe; a sync is one
-//! transaction per batch of runs.
+//! (run filters, a workspace) is either. One process writes the index at a time (tantivy's writer lock; others
+//! wait); searches read the last commit and never wait.
 //!
 //! Ranking is a stage of its own ([`fuse`]): today one ranked list (BM25 over the text, tool, kind and file
-//! columns); a second list (semantic search) can be fused with it by reciprocal rank.
+//! fields); a second list (semantic search) can be fused with it by reciprocal rank.
 
 mod query;
 mod snippet;
@@ -21,22 +22,30 @@ pub use text::{EventText, event_text};
 
 use crate::id::ObjectId;
 use crate::repo::{RepoError, Repository, RunFilter};
-use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, TermQuery, TermSetQuery};
+use tantivy::schema::{
+    FAST, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, TantivyDocument, Value,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
 
-/// Index format; a different one is rebuilt.
-const FORMAT: &str = "4";
+/// Index format; an index of another format is made again.
+const FORMAT: u32 = 1;
 
 /// Payloads stored as blobs of at most this many bytes are searched (config `search.max_payload`).
 pub const DEFAULT_MAX_PAYLOAD: u64 = 1 << 20;
 
-/// Events indexed per transaction.
+/// Events read and added per step of a sync (the writer flushes its own segments as it goes).
 const BATCH_EVENTS: usize = 20_000;
 
-/// A sync that indexes at least this many events optimizes the index after.
-const OPTIMIZE_AFTER: u64 = 5_000;
+/// Memory for the index writer, over its threads.
+const WRITER_MEMORY: usize = 128 << 20;
+
+/// How long a sync waits for another process that is writing the index.
+const WRITER_WAIT: Duration = Duration::from_secs(60);
 
 /// Why a search or an index update failed.
 #[derive(Debug, thiserror::Error)]
@@ -44,13 +53,13 @@ pub enum SearchError {
     /// The query is not one.
     #[error("{0}")]
     Query(String),
-    /// The index database failed.
-    #[error("search index {path}: {source}")]
-    Database {
-        /// The index file.
+    /// The index failed.
+    #[error("search index {path}: {message}")]
+    Index {
+        /// The index folder.
         path: PathBuf,
-        /// What SQLite said.
-        source: rusqlite::Error,
+        /// What went wrong.
+        message: String,
     },
     /// Reading the repository failed.
     #[error(transparent)]
@@ -111,15 +120,6 @@ pub struct SyncProgress {
     pub total: u64,
 }
 
-/// A run's events read for indexing: seq, event id, searchable parts.
-type Extracted = Vec<(u64, ObjectId, EventText)>;
-
-/// A handle on a repository's search index.
-pub struct SearchIndex {
-    conn: Connection,
-    path: PathBuf,
-}
-
 /// Fuses ranked lists by reciprocal rank (k = 60): the seam where a second ranking (semantic search) joins BM25.
 /// Each list is best first; the result is every key once, best first.
 pub fn fuse<K: Clone + Eq + std::hash::Hash>(lists: &[Vec<K>]) -> Vec<K> {
@@ -141,75 +141,152 @@ pub fn fuse<K: Clone + Eq + std::hash::Hash>(lists: &[Vec<K>]) -> Vec<K> {
     order
 }
 
+/// What the index holds of each run, kept as the payload of each index commit.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Bookkeeping {
+    format: u32,
+    next_id: u64,
+    runs: BTreeMap<String, IndexedRun>,
+}
+
+/// What the index holds of one run.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct IndexedRun {
+    /// The run's number in the index (documents name runs by it).
+    id: u64,
+    /// The head indexed.
+    head: String,
+    /// Events indexed (seqs 0 to events - 1).
+    events: u64,
+    /// The id of the last event indexed, to tell that a moved run goes on from it.
+    last_event: Option<String>,
+}
+
+/// The index's fields.
+#[derive(Clone, Copy)]
+struct Fields {
+    text: tantivy::schema::Field,
+    tool: tantivy::schema::Field,
+    kind: tantivy::schema::Field,
+    file: tantivy::schema::Field,
+    run: tantivy::schema::Field,
+    seq: tantivy::schema::Field,
+    event: tantivy::schema::Field,
+    call: tantivy::schema::Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let fields = Fields {
+        text: builder.add_text_field("text", TEXT),
+        tool: builder.add_text_field("tool", TEXT | STORED),
+        kind: builder.add_text_field("kind", TEXT | STORED),
+        file: builder.add_text_field("file", TEXT),
+        run: builder.add_u64_field("run", INDEXED | FAST | STORED),
+        seq: builder.add_u64_field("seq", STORED),
+        event: builder.add_bytes_field("event", STORED),
+        call: builder.add_text_field("call", STRING | STORED),
+    };
+    (builder.build(), fields)
+}
+
+/// A handle on a repository's search index.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    path: PathBuf,
+}
+
+/// One run's events read for indexing: seq, event id, searchable parts.
+type Extracted = Vec<(u64, ObjectId, EventText)>;
+
 impl SearchIndex {
     /// Where a repository's index lives.
     pub fn path_in(repo: &Repository) -> PathBuf {
-        repo.dir().join("index").join("search.sqlite")
+        repo.dir().join("index").join("search")
     }
 
-    /// Opens (creating when needed) the index of `repo`.
+    fn fail(path: &Path, error: impl std::fmt::Display) -> SearchError {
+        SearchError::Index {
+            path: path.to_path_buf(),
+            message: error.to_string(),
+        }
+    }
+
+    /// Opens (creating when needed) the index of `repo`; an index of another format is made again.
     pub fn open(repo: &Repository) -> Result<SearchIndex, SearchError> {
         let path = Self::path_in(repo);
-        std::fs::create_dir_all(path.parent().expect("the index has a folder")).map_err(
-            |source| {
-                RepoError::Io(crate::fsutil::IoError {
-                    operation: "create",
-                    path: path.clone(),
-                    source,
-                })
-            },
-        )?;
-        let conn = Connection::open(&path).map_err(|source| SearchError::Database {
-            path: path.clone(),
-            source,
-        })?;
-        let index = SearchIndex { conn, path };
-        index.setup()?;
-        Ok(index)
-    }
-
-    fn db<T>(&self, result: Result<T, rusqlite::Error>) -> Result<T, SearchError> {
-        result.map_err(|source| SearchError::Database {
-            path: self.path.clone(),
-            source,
+        let (schema, fields) = schema();
+        let fail = |error: &dyn std::fmt::Display| Self::fail(&path, error);
+        std::fs::create_dir_all(&path).map_err(|error| fail(&error))?;
+        let index = match Index::open_in_dir(&path) {
+            Ok(index)
+                if index.schema() == schema
+                    && read_bookkeeping(&index).is_ok_and(|kept| kept.format == FORMAT) =>
+            {
+                index
+            }
+            _ => {
+                // Absent, of another format, or unreadable: derived data, made again from nothing.
+                let _ = std::fs::remove_dir_all(&path);
+                std::fs::create_dir_all(&path).map_err(|error| fail(&error))?;
+                let index = Index::create_in_dir(&path, schema).map_err(|error| fail(&error))?;
+                let mut writer: IndexWriter = index
+                    .writer_with_num_threads(1, 15 << 20)
+                    .map_err(|error| fail(&error))?;
+                let mut prepared = writer.prepare_commit().map_err(|error| fail(&error))?;
+                prepared.set_payload(&bookkeeping_text(&Bookkeeping {
+                    format: FORMAT,
+                    ..Bookkeeping::default()
+                }));
+                prepared.commit().map_err(|error| fail(&error))?;
+                index
+            }
+        };
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|error| fail(&error))?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            path,
         })
     }
 
-    fn setup(&self) -> Result<(), SearchError> {
-        self.db(self.conn.busy_timeout(Duration::from_secs(30)))?;
-        self.db(self.conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
-             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-        ))?;
-        let format: Option<String> = self.db(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = 'format'", [], |row| {
-                row.get(0)
-            })
-            .optional())?;
-        if format.as_deref() != Some(FORMAT) {
-            self.db(self.conn.execute_batch(
-                "BEGIN IMMEDIATE;
-                 DROP TABLE IF EXISTS runs; DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS fts;
-                 CREATE TABLE runs(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, head TEXT NOT NULL,
-                                   events INTEGER NOT NULL, last_event TEXT);
-                 CREATE TABLE docs(id INTEGER PRIMARY KEY, run INTEGER NOT NULL, seq INTEGER NOT NULL,
-                                   event BLOB NOT NULL, kind TEXT NOT NULL, tool TEXT, call TEXT);
-                 CREATE INDEX docs_run ON docs(run, seq);
-                 CREATE VIRTUAL TABLE fts USING fts5(text, tool, kind, file, content='', contentless_delete=1);
-                 INSERT INTO fts(fts, rank) VALUES ('rank', 'bm25(1.0, 2.0, 2.0, 2.0)');
-                 INSERT OR REPLACE INTO meta(key, value) VALUES ('format', '4');
-                 COMMIT;",
-            ))?;
+    /// The index writer, waiting while another process holds it.
+    fn writer(&self) -> Result<IndexWriter, SearchError> {
+        let started = Instant::now();
+        let threads = std::thread::available_parallelism().map_or(1, |count| count.get().min(4));
+        loop {
+            match self.index.writer_with_num_threads(threads, WRITER_MEMORY) {
+                Ok(writer) => return Ok(writer),
+                Err(tantivy::TantivyError::LockFailure(..)) if started.elapsed() < WRITER_WAIT => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(error) => return Err(Self::fail(&self.path, error)),
+            }
         }
-        Ok(())
     }
 
     /// Deletes everything indexed; the next sync indexes every run again.
     pub fn clear(&mut self) -> Result<(), SearchError> {
-        self.db(self.conn.execute_batch(
-            "BEGIN IMMEDIATE; DELETE FROM fts; DELETE FROM docs; DELETE FROM runs; COMMIT;",
-        ))
+        let mut writer = self.writer()?;
+        let path = self.path.clone();
+        let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
+        writer.delete_all_documents().map_err(fail)?;
+        let mut prepared = writer.prepare_commit().map_err(fail)?;
+        prepared.set_payload(&bookkeeping_text(&Bookkeeping {
+            format: FORMAT,
+            ..Bookkeeping::default()
+        }));
+        prepared.commit().map_err(fail)?;
+        writer.wait_merging_threads().map_err(fail)?;
+        self.reader.reload().map_err(fail)?;
+        Ok(())
     }
 
     /// Brings the index up to date with the runs of `repo` (see the module documentation).
@@ -222,6 +299,61 @@ impl SearchIndex {
         self.sync_with(repo, &heads, progress)
     }
 
+    /// What a sync would do given the bookkeeping `kept`: runs to drop, runs to index from a seq, runs whose head
+    /// moved without new events.
+    #[allow(clippy::type_complexity)]
+    fn plan(
+        repo: &Repository,
+        kept: &Bookkeeping,
+        heads: &HashMap<String, ObjectId>,
+    ) -> Result<
+        (
+            Vec<String>,
+            Vec<(String, ObjectId, u64, u64)>,
+            Vec<(String, ObjectId)>,
+        ),
+        SearchError,
+    > {
+        let count_of = |head: ObjectId| -> Result<u64, SearchError> {
+            Ok(crate::repo::read_commit(repo.odb(), head)?.run.events)
+        };
+        let mut drop = Vec::new();
+        let mut work = Vec::new();
+        let mut moved = Vec::new();
+        for (name, indexed) in &kept.runs {
+            let Some(&now) = heads.get(name) else {
+                drop.push(name.clone());
+                continue;
+            };
+            if indexed.head == now.to_hex() {
+                continue;
+            }
+            let count = count_of(now)?;
+            let continues = indexed.events <= count
+                && match (indexed.events, &indexed.last_event) {
+                    (0, _) => true,
+                    (held, Some(last)) => crate::repo::event_id_at(repo.odb(), now, held - 1)?
+                        .is_some_and(|id| &id.to_hex() == last),
+                    _ => false,
+                };
+            if !continues {
+                drop.push(name.clone());
+                work.push((name.clone(), now, 0, count));
+            } else if indexed.events == count {
+                moved.push((name.clone(), now));
+            } else {
+                work.push((name.clone(), now, indexed.events, count));
+            }
+        }
+        for (name, head) in heads {
+            if !kept.runs.contains_key(name) {
+                work.push((name.clone(), *head, 0, count_of(*head)?));
+            }
+        }
+        work.sort();
+        Ok((drop, work, moved))
+    }
+
     /// [`SearchIndex::sync`] against `heads`, every run's head.
     fn sync_with(
         &mut self,
@@ -229,99 +361,32 @@ impl SearchIndex {
         heads: &HashMap<String, ObjectId>,
         progress: &dyn Fn(SyncProgress),
     ) -> Result<SyncReport, SearchError> {
-        let max_payload = repo.search_max_payload();
         let mut report = SyncReport::default();
-        let indexed: HashMap<String, (i64, String, u64, Option<String>)> = {
-            let mut statement = self.db(self
-                .conn
-                .prepare("SELECT id, name, head, events, last_event FROM runs"))?;
-            let rows = self.db(statement.query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(1)?,
-                    (
-                        row.get(0)?,
-                        row.get(2)?,
-                        row.get::<_, i64>(3)? as u64,
-                        row.get(4)?,
-                    ),
-                ))
-            }))?;
-            self.db(rows.collect::<Result<_, _>>())?
-        };
-        // What each run needs: dropping, and indexing from some seq.
-        let mut drop: Vec<i64> = Vec::new();
-        let mut work: Vec<(String, ObjectId, u64, u64)> = Vec::new();
-        let mut moved: Vec<(i64, ObjectId)> = Vec::new();
-        // A run's event count, read from its head only when the run changed.
-        let count_of = |head: ObjectId| -> Result<u64, SearchError> {
-            Ok(crate::repo::read_commit(repo.odb(), head)?.run.events)
-        };
-        for (name, (id, head, events, last)) in &indexed {
-            let Some(&now) = heads.get(name) else {
-                drop.push(*id);
-                continue;
-            };
-            if head == &now.to_hex() {
-                continue;
-            }
-            let count = count_of(now)?;
-            // The run moved: it goes on from what was indexed when the event indexed last is still there.
-            let continues = *events <= count
-                && match (events, last) {
-                    (0, _) => true,
-                    (held, Some(last)) => crate::repo::event_id_at(repo.odb(), now, held - 1)?
-                        .is_some_and(|id| &id.to_hex() == last),
-                    _ => false,
-                };
-            if continues {
-                if *events == count {
-                    moved.push((*id, now));
-                } else {
-                    work.push((name.clone(), now, *events, count));
-                }
-            } else {
-                drop.push(*id);
-                work.push((name.clone(), now, 0, count));
+        // Nothing to do is found without the writer's lock; anything to do is planned again once it is held.
+        let (drop, work, moved) = Self::plan(repo, &read_bookkeeping(&self.index)?, heads)?;
+        if drop.is_empty() && work.is_empty() && moved.is_empty() {
+            return Ok(report);
+        }
+        let mut writer = self.writer()?;
+        self.reader
+            .reload()
+            .map_err(|error| Self::fail(&self.path, error))?;
+        let mut kept = read_bookkeeping(&self.index)?;
+        let (drop, work, moved) = Self::plan(repo, &kept, heads)?;
+        let fields = self.fields;
+        for name in &drop {
+            if let Some(indexed) = kept.runs.remove(name) {
+                writer.delete_term(Term::from_field_u64(fields.run, indexed.id));
             }
         }
-        for (name, head) in heads {
-            if !indexed.contains_key(name) {
-                work.push((name.clone(), *head, 0, count_of(*head)?));
+        report.runs_dropped = drop.len() as u64;
+        for (name, head) in &moved {
+            if let Some(indexed) = kept.runs.get_mut(name) {
+                indexed.head = head.to_hex();
             }
         }
-        work.sort();
+        let max_payload = repo.search_max_payload();
         let total: u64 = work.iter().map(|(_, _, from, to)| to - from).sum();
-        if !drop.is_empty() || !moved.is_empty() {
-            let path = self.path.clone();
-            let fail = |source| SearchError::Database {
-                path: path.clone(),
-                source,
-            };
-            let transaction = self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(fail)?;
-            for id in &drop {
-                delete_run(&transaction, *id).map_err(fail)?;
-            }
-            for (id, head) in &moved {
-                transaction
-                    .execute(
-                        "UPDATE runs SET head = ?1 WHERE id = ?2",
-                        params![head.to_hex(), id],
-                    )
-                    .map_err(fail)?;
-            }
-            transaction.commit().map_err(fail)?;
-            report.runs_dropped = drop.len() as u64;
-        }
-        // A large update merges the index's segments once at the end rather than as it goes.
-        let bulk = total >= OPTIMIZE_AFTER;
-        if bulk {
-            self.db(self
-                .conn
-                .execute_batch("INSERT INTO fts(fts, rank) VALUES ('automerge', 0);"))?;
-        }
         let mut done = 0u64;
         let mut batch: Vec<(String, ObjectId, u64, u64)> = Vec::new();
         let mut batch_events = 0usize;
@@ -329,7 +394,7 @@ impl SearchIndex {
             batch_events += (item.3 - item.2) as usize;
             batch.push(item);
             if batch_events >= BATCH_EVENTS {
-                self.index_batch(repo, &batch, max_payload, &mut report)?;
+                self.index_batch(repo, &writer, &mut kept, &batch, max_payload, &mut report)?;
                 done += batch_events as u64;
                 progress(SyncProgress { done, total });
                 batch.clear();
@@ -337,40 +402,44 @@ impl SearchIndex {
             }
         }
         if !batch.is_empty() {
-            self.index_batch(repo, &batch, max_payload, &mut report)?;
+            self.index_batch(repo, &writer, &mut kept, &batch, max_payload, &mut report)?;
             done += batch_events as u64;
             progress(SyncProgress { done, total });
         }
-        if bulk {
-            self.db(self
-                .conn
-                .execute_batch("INSERT INTO fts(fts, rank) VALUES ('automerge', 4);"))?;
-            self.optimize()?;
-        }
+        let path = self.path.clone();
+        let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
+        let mut prepared = writer.prepare_commit().map_err(fail)?;
+        prepared.set_payload(&bookkeeping_text(&kept));
+        prepared.commit().map_err(fail)?;
+        writer.wait_merging_threads().map_err(fail)?;
+        self.reader.reload().map_err(fail)?;
         Ok(report)
     }
 
-    /// Indexes seqs `from..to` of each run in `batch`, in one transaction.
+    /// Adds seqs `from..to` of each run in `batch`.
     fn index_batch(
-        &mut self,
+        &self,
         repo: &Repository,
+        writer: &IndexWriter,
+        kept: &mut Bookkeeping,
         batch: &[(String, ObjectId, u64, u64)],
         max_payload: u64,
         report: &mut SyncReport,
     ) -> Result<(), SearchError> {
         use rayon::prelude::*;
-        // Read and extract in parallel; insert in order.
+        let fields = self.fields;
+        let path = self.path.clone();
+        let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
         // Run after run (a run's events sit together in packs, so each frame is decompressed once), each run's
         // events on every core.
-        let extracted: Vec<(usize, Extracted)> = batch
+        let extracted: Vec<Extracted> = batch
             .iter()
-            .enumerate()
-            .map(|(index, (_, head, from, to))| {
+            .map(|(_, head, from, to)| {
                 let ids: Vec<ObjectId> = crate::repo::run_segments(repo.odb(), *head)?
                     .into_iter()
                     .flat_map(|segment| segment.events)
                     .collect();
-                let texts = ids[*from as usize..*to as usize]
+                ids[*from as usize..*to as usize]
                     .par_iter()
                     .with_min_len(32)
                     .enumerate()
@@ -380,129 +449,106 @@ impl SearchIndex {
                             event_text(repo.odb(), &event, max_payload).map_err(RepoError::from)?;
                         Ok((from + offset as u64, *id, text))
                     })
-                    .collect::<Result<Vec<_>, RepoError>>()?;
-                Ok((index, texts))
+                    .collect::<Result<Vec<_>, RepoError>>()
             })
             .collect::<Result<_, RepoError>>()?;
-        let path = self.path.clone();
-        let fail = |source| SearchError::Database {
-            path: path.clone(),
-            source,
-        };
-        let transaction = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(fail)?;
-        {
-            let mut insert_doc = transaction
-                .prepare_cached(
-                    "INSERT INTO docs(run, seq, event, kind, tool, call) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(fail)?;
-            let mut insert_fts = transaction
-                .prepare_cached(
-                    "INSERT INTO fts(rowid, text, tool, kind, file) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(fail)?;
-            for (index, texts) in extracted {
-                let (name, head, from, to) = &batch[index];
-                let run_id: i64 = match transaction
-                    .query_row("SELECT id FROM runs WHERE name = ?1", [name], |row| {
-                        row.get(0)
-                    })
-                    .optional()
-                    .map_err(fail)?
-                {
-                    Some(id) => id,
-                    None => {
-                        transaction
-                            .execute(
-                                "INSERT INTO runs(name, head, events) VALUES (?1, '', 0)",
-                                [name],
-                            )
-                            .map_err(fail)?;
-                        transaction.last_insert_rowid()
+        let searcher = self.reader.searcher();
+        for ((name, head, from, to), texts) in batch.iter().zip(extracted) {
+            let id = match kept.runs.get(name) {
+                Some(indexed) if indexed.events == *from => indexed.id,
+                Some(_) => continue,
+                None => {
+                    kept.next_id += 1;
+                    kept.next_id
+                }
+            };
+            // A result's tool is its call's: from this run's events here, or from what the index holds.
+            let mut calls: HashMap<String, String> = HashMap::new();
+            let mut last = None;
+            for (seq, event_id, text) in &texts {
+                let tool = match (&text.tool, &text.call) {
+                    (Some(tool), Some(call)) => {
+                        calls.insert(call.clone(), tool.clone());
+                        Some(tool.clone())
                     }
+                    (Some(tool), None) => Some(tool.clone()),
+                    (None, Some(call)) if text.kind == "tool_result" => match calls.get(call) {
+                        Some(tool) => Some(tool.clone()),
+                        None if *from > 0 => call_tool(&searcher, fields, id, call)?,
+                        None => None,
+                    },
+                    _ => None,
                 };
-                // Another process may have indexed this run meanwhile: only what it lacks is added.
-                let held: u64 = transaction
-                    .query_row("SELECT events FROM runs WHERE id = ?1", [run_id], |row| {
-                        row.get::<_, i64>(0)
-                    })
-                    .map_err(fail)? as u64;
-                if held != *from {
-                    continue;
+                let kind = if text.failed {
+                    format!("{} error", text.kind)
+                } else {
+                    text.kind.clone()
+                };
+                let mut document = doc!(
+                    fields.text => text.text.as_str(),
+                    fields.tool => tool.as_deref().unwrap_or(""),
+                    fields.kind => kind,
+                    fields.file => text.files.as_str(),
+                    fields.run => id,
+                    fields.seq => *seq,
+                    fields.event => event_id.as_bytes().as_slice(),
+                );
+                if text.kind == "tool_call"
+                    && let Some(call) = &text.call
+                {
+                    document.add_text(fields.call, call);
                 }
-                // A result's tool is its call's: from this batch or from what was indexed before.
-                let mut calls: HashMap<String, String> = HashMap::new();
-                let mut last = None;
-                for (seq, id, text) in &texts {
-                    let tool = match (&text.tool, &text.call) {
-                        (Some(tool), Some(call)) => {
-                            calls.insert(call.clone(), tool.clone());
-                            Some(tool.clone())
-                        }
-                        (Some(tool), None) => Some(tool.clone()),
-                        (None, Some(call)) if text.kind == "tool_result" => match calls.get(call) {
-                            Some(tool) => Some(tool.clone()),
-                            None => transaction
-                                .query_row(
-                                    "SELECT tool FROM docs WHERE run = ?1 AND call = ?2 AND kind = 'tool_call'",
-                                    params![run_id, call],
-                                    |row| row.get::<_, Option<String>>(0),
-                                )
-                                .optional()
-                                .map_err(fail)?
-                                .flatten(),
-                        },
-                        _ => None,
-                    };
-                    // A call keeps its id, for the results of later commits to find their tool.
-                    let call = (text.kind == "tool_call")
-                        .then_some(text.call.as_deref())
-                        .flatten();
+                writer.add_document(document).map_err(fail)?;
+                report.events += 1;
+                report.text_bytes += text.text.len() as u64;
+                last = Some(event_id.to_hex());
+            }
+            let previous = kept
+                .runs
+                .get(name)
+                .and_then(|indexed| indexed.last_event.clone());
+            kept.runs.insert(
+                name.clone(),
+                IndexedRun {
+                    id,
+                    head: head.to_hex(),
+                    events: *to,
+                    last_event: last.or(previous),
+                },
+            );
+            report.runs_updated += 1;
+        }
+        Ok(())
+    }
 
-                    insert_doc
-                        .execute(params![
-                            run_id,
-                            *seq as i64,
-                            id.as_bytes().as_slice(),
-                            text.kind,
-                            tool,
-                            call
-                        ])
-                        .map_err(fail)?;
-                    let doc = transaction.last_insert_rowid();
-                    // A failed tool result is found by `kind:error` too.
-                    let kind = if text.failed {
-                        format!("{} error", text.kind)
-                    } else {
-                        text.kind.clone()
-                    };
-                    insert_fts
-                        .execute(params![
-                            doc,
-                            text.text,
-                            tool.as_deref().unwrap_or(""),
-                            kind,
-                            text.files
-                        ])
-                        .map_err(fail)?;
-                    report.events += 1;
-                    report.text_bytes += text.text.len() as u64;
-                    last = Some(id.to_hex());
-                }
-                transaction
-                    .execute(
-                        "UPDATE runs SET head = ?1, events = ?2, last_event = COALESCE(?3, last_event) WHERE id = ?4",
-                        params![head.to_hex(), *to as i64, last, run_id],
-                    )
-                    .map_err(fail)?;
-                report.runs_updated += 1;
+    /// The tantivy query for `query`, limited to the runs `scope` (none: every run).
+    fn tantivy_query(
+        &self,
+        query: &Query,
+        scope: Option<&[u64]>,
+    ) -> Box<dyn tantivy::query::Query> {
+        let fields = self.fields;
+        let translated = query.to_tantivy(&|field| match field {
+            None => vec![
+                (fields.text, 1.0),
+                (fields.tool, 2.0),
+                (fields.kind, 2.0),
+                (fields.file, 2.0),
+            ],
+            Some(Field::Tool) => vec![(fields.tool, 1.0)],
+            Some(Field::Kind) => vec![(fields.kind, 1.0)],
+            Some(Field::File) => vec![(fields.file, 1.0)],
+        });
+        match scope {
+            None => translated,
+            Some(runs) => {
+                let terms = runs.iter().map(|id| Term::from_field_u64(fields.run, *id));
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, translated),
+                    (Occur::Must, Box::new(TermSetQuery::new(terms))),
+                ]))
             }
         }
-        transaction.commit().map_err(fail)?;
-        Ok(())
     }
 
     /// Finds events matching `query` in the runs `options` allow, best first. Syncs the index first.
@@ -515,6 +561,7 @@ impl SearchIndex {
         // One listing of the references: the index is brought up to it, and the scope is taken from it.
         let heads = run_heads(repo)?;
         self.sync_with(repo, &heads, &|_| {})?;
+        let everything = options.filter.is_empty() && options.runs.is_empty();
         let mut allowed: HashSet<String> = if options.filter.is_empty() {
             heads.into_keys().collect()
         } else {
@@ -529,21 +576,69 @@ impl SearchIndex {
         if allowed.is_empty() {
             return Ok(Vec::new());
         }
-        let run_ids: HashMap<i64, String> = {
-            let mut statement = self.db(self.conn.prepare("SELECT id, name FROM runs"))?;
-            let rows = self.db(statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))))?;
-            let all: Vec<(i64, String)> = self.db(rows.collect())?;
-            all.into_iter()
-                .filter(|(_, name)| allowed.contains(name))
-                .collect()
-        };
-        // Best first, as FTS5 ranks them (BM25 over text, tool, kind and file); the scope is applied as rows come.
-        let found = self.ranked(query, &run_ids, options.limit)?;
+        let kept = read_bookkeeping(&self.index)?;
+        let names: HashMap<u64, String> = kept
+            .runs
+            .iter()
+            .filter(|(name, _)| allowed.contains(*name))
+            .map(|(name, indexed)| (indexed.id, name.clone()))
+            .collect();
+        let scope: Vec<u64> = names.keys().copied().collect();
+        let tantivy_query = self.tantivy_query(query, (!everything).then_some(scope.as_slice()));
+        let searcher = self.reader.searcher();
+        let path = self.path.clone();
+        let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
+        let top = searcher
+            .search(&tantivy_query, &TopDocs::with_limit(options.limit.max(1)))
+            .map_err(fail)?;
+        let mut found = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let document: TantivyDocument = searcher.doc(address).map_err(fail)?;
+            let fields = self.fields;
+            let run = document
+                .get_first(fields.run)
+                .and_then(|value| value.as_u64());
+            let Some(run) = run.and_then(|run| names.get(&run)) else {
+                continue;
+            };
+            let seq = document
+                .get_first(fields.seq)
+                .and_then(|value| value.as_u64())
+                .unwrap_or(0);
+            let Some(event) = document
+                .get_first(fields.event)
+                .and_then(|value| value.as_bytes())
+                .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            else {
+                continue;
+            };
+            let kind = document
+                .get_first(fields.kind)
+                .and_then(|value| value.as_str())
+                .unwrap_or("")
+                .split(' ')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let tool = document
+                .get_first(fields.tool)
+                .and_then(|value| value.as_str())
+                .filter(|tool| !tool.is_empty())
+                .map(str::to_string);
+            found.push((
+                run.clone(),
+                seq,
+                ObjectId::from_bytes(event),
+                kind,
+                tool,
+                f64::from(score),
+            ));
+        }
         // One ranked list today; fused by (run, seq) so that another can join it.
-        let mut by_key: HashMap<(i64, i64), _> = HashMap::new();
-        let bm25: Vec<(i64, i64)> = found.iter().map(|row| (row.0, row.1)).collect();
-        for row in found {
-            by_key.insert((row.0, row.1), row);
+        let mut by_key: HashMap<(String, u64), _> = HashMap::new();
+        let bm25: Vec<(String, u64)> = found.iter().map(|hit| (hit.0.clone(), hit.1)).collect();
+        for hit in found {
+            by_key.insert((hit.0.clone(), hit.1), hit);
         }
         let ranked: Vec<_> = fuse(&[bm25])
             .into_iter()
@@ -553,126 +648,122 @@ impl SearchIndex {
         let max_payload = repo.search_max_payload();
         // Each hit's event is read for its passage: on every core, as hits sit in different pack frames.
         use rayon::prelude::*;
-        let path = self.path.clone();
-        let hits = ranked
+        ranked
             .into_par_iter()
-            .map(|(run, seq, event, kind, tool, rank)| {
-                let bytes: [u8; 32] =
-                    event
-                        .as_slice()
-                        .try_into()
-                        .map_err(|_| SearchError::Database {
-                            path: path.clone(),
-                            source: rusqlite::Error::InvalidColumnType(
-                                2,
-                                "event".into(),
-                                rusqlite::types::Type::Blob,
-                            ),
-                        })?;
-                let id = ObjectId::from_bytes(bytes);
+            .map(|(run, seq, id, kind, tool, score)| {
                 let stored = crate::repo::read_event(repo.odb(), id)?;
                 let text = event_text(repo.odb(), &stored, max_payload).map_err(RepoError::from)?;
                 Ok(Hit {
-                    run: run_ids[&run].clone(),
-                    seq: seq as u64,
+                    run,
+                    seq,
                     id,
                     kind,
                     tool,
                     ts: text.ts.clone(),
-                    score: -rank,
+                    score,
                     snippet: snippet(&text.text, &highlight, 160),
                 })
             })
-            .collect::<Result<Vec<Hit>, SearchError>>()?;
-        Ok(hits)
+            .collect()
     }
 
-    /// The best `limit` matches of `query` in the runs of `run_ids`: (run, seq, event id, kind, tool, rank).
-    #[allow(clippy::type_complexity)]
-    fn ranked(
-        &self,
-        query: &Query,
-        run_ids: &HashMap<i64, String>,
-        limit: usize,
-    ) -> Result<Vec<(i64, i64, Vec<u8>, String, Option<String>, f64)>, SearchError> {
-        let path = self.path.clone();
-        let fail = |source| SearchError::Database {
-            path: path.clone(),
-            source,
-        };
-        let mut ranked = self
-            .conn
-            .prepare_cached("SELECT rowid, rank FROM fts WHERE fts MATCH ?1 ORDER BY rank")
-            .map_err(fail)?;
-        let mut doc = self
-            .conn
-            .prepare_cached("SELECT run, seq, event, kind, tool FROM docs WHERE id = ?1")
-            .map_err(fail)?;
-        let mut rows = ranked.query(params![query.to_fts()]).map_err(fail)?;
-        let mut found = Vec::new();
-        while found.len() < limit {
-            let Some(row) = rows.next().map_err(fail)? else {
-                break;
-            };
-            let rowid: i64 = row.get(0).map_err(fail)?;
-            let rank: f64 = row.get(1).map_err(fail)?;
-            let entry = doc
-                .query_row([rowid], |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, i64>(1)?,
-                        row.get::<_, Vec<u8>>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, Option<String>>(4)?,
-                    ))
-                })
-                .optional()
-                .map_err(fail)?;
-            if let Some((run, seq, event, kind, tool)) = entry
-                && run_ids.contains_key(&run)
-            {
-                found.push((run, seq, event, kind, tool, rank));
-            }
-        }
-        Ok(found)
-    }
-
-    /// Merges the index's segments (smaller and faster to query) and folds the write-ahead log into the file.
+    /// Merges the index's segments into one (smaller and faster to query).
     pub fn optimize(&self) -> Result<(), SearchError> {
-        self.db(self
-            .conn
-            .execute_batch("INSERT INTO fts(fts) VALUES ('optimize');"))?;
-        // Merging leaves the old segments' pages free: give them back when they are a quarter of the file.
-        let free: i64 = self.db(self
-            .conn
-            .query_row("PRAGMA freelist_count", [], |row| row.get(0)))?;
-        let pages: i64 = self.db(self
-            .conn
-            .query_row("PRAGMA page_count", [], |row| row.get(0)))?;
-        if free * 4 > pages {
-            self.db(self.conn.execute_batch("VACUUM;"))?;
+        let mut writer = self.writer()?;
+        let path = self.path.clone();
+        let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
+        let segments = self.index.searchable_segment_ids().map_err(fail)?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait().map_err(fail)?;
         }
-        self.db(self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);"))
+        writer.wait_merging_threads().map_err(fail)?;
+        Ok(())
     }
 
-    /// Events and text bytes indexed, and the index file's size.
-    pub fn stats(&self) -> Result<(u64, u64), SearchError> {
-        let events: i64 = self.db(self
-            .conn
-            .query_row("SELECT count(*) FROM docs", [], |row| row.get(0)))?;
-        let bytes = std::fs::metadata(&self.path)
-            .map(|meta| meta.len())
-            .unwrap_or(0)
-            + std::fs::metadata(self.path.with_extension("sqlite-wal"))
-                .map(|meta| meta.len())
-                .unwrap_or(0);
-        Ok((events as u64, bytes))
+    /// Events indexed, and the index's size in bytes.
+    pub fn stats(&mut self) -> Result<(u64, u64), SearchError> {
+        self.reader
+            .reload()
+            .map_err(|error| Self::fail(&self.path, error))?;
+        let events = self.reader.searcher().num_docs();
+        Ok((events, folder_size(&self.path)))
     }
 
-    /// The index file.
+    /// The index folder.
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+fn folder_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| match entry.metadata() {
+                    Ok(meta) if meta.is_dir() => folder_size(&entry.path()),
+                    Ok(meta) => meta.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The tool of call `call` in run `run`, from what the index holds.
+fn call_tool(
+    searcher: &tantivy::Searcher,
+    fields: Fields,
+    run: u64,
+    call: &str,
+) -> Result<Option<String>, SearchError> {
+    let query = BooleanQuery::new(vec![
+        (
+            Occur::Must,
+            Box::new(TermQuery::new(
+                Term::from_field_u64(fields.run, run),
+                IndexRecordOption::Basic,
+            )),
+        ),
+        (
+            Occur::Must,
+            Box::new(TermQuery::new(
+                Term::from_field_text(fields.call, call),
+                IndexRecordOption::Basic,
+            )),
+        ),
+    ]);
+    let fail = |error: tantivy::TantivyError| SearchError::Index {
+        path: PathBuf::new(),
+        message: error.to_string(),
+    };
+    let top = searcher
+        .search(&query, &TopDocs::with_limit(1))
+        .map_err(fail)?;
+    let Some((_, address)) = top.first() else {
+        return Ok(None);
+    };
+    let document: TantivyDocument = searcher.doc(*address).map_err(fail)?;
+    Ok(document
+        .get_first(fields.tool)
+        .and_then(|value| value.as_str())
+        .filter(|tool| !tool.is_empty())
+        .map(str::to_string))
+}
+
+fn bookkeeping_text(kept: &Bookkeeping) -> String {
+    serde_json::to_string(kept).expect("the bookkeeping serializes")
+}
+
+fn read_bookkeeping(index: &Index) -> Result<Bookkeeping, SearchError> {
+    let metas = index.load_metas().map_err(|error| SearchError::Index {
+        path: PathBuf::new(),
+        message: error.to_string(),
+    })?;
+    Ok(metas
+        .payload
+        .and_then(|payload| serde_json::from_str(&payload).ok())
+        .unwrap_or_default())
 }
 
 /// Every run's head, from the references alone.
@@ -685,16 +776,6 @@ fn run_heads(repo: &Repository) -> Result<HashMap<String, ObjectId>, SearchError
         .into_iter()
         .filter_map(|(name, head)| Some((name.run_name()?.to_string(), head)))
         .collect())
-}
-
-fn delete_run(transaction: &rusqlite::Transaction, id: i64) -> Result<(), rusqlite::Error> {
-    transaction.execute(
-        "DELETE FROM fts WHERE rowid IN (SELECT id FROM docs WHERE run = ?1)",
-        [id],
-    )?;
-    transaction.execute("DELETE FROM docs WHERE run = ?1", [id])?;
-    transaction.execute("DELETE FROM runs WHERE id = ?1", [id])?;
-    Ok(())
 }
 
 /// Updates the index of `repo` if it has one (after a commit, import or removal), so that the next search starts

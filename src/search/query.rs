@@ -1,7 +1,7 @@
 //! The search query language: words, `"exact phrases"`, `prefix*`, field filters (`tool:Bash`, `kind:error`,
 //! `file:src/auth.rs`), `AND`, `OR`, `NOT` (or `-word`) and parentheses; words side by side must all match.
-//! Parsed into a tree, then written as an SQLite FTS5 match expression in which every word is quoted, so nothing a
-//! user types is read as FTS5 syntax.
+//! Parsed into a tree, then built as the search engine's query objects, so nothing a user types is read as the
+//! engine's own syntax.
 
 use super::SearchError;
 
@@ -47,8 +47,8 @@ impl Field {
     }
 }
 
-/// Splits text into the words the index holds: runs of letters and digits, lowercased (as SQLite's `unicode61`
-/// tokenizer does, without diacritics folding).
+/// Splits text into the words the index holds: runs of letters and digits, lowercased (as the index's tokenizer
+/// does).
 pub fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
@@ -287,44 +287,69 @@ impl Query {
         }
     }
 
-    /// The FTS5 match expression.
-    pub fn to_fts(&self) -> String {
+    /// The query for tantivy: each term searched in the fields `fields` gives for it (with their boosts), all
+    /// alternatives of a term counting as one match.
+    pub fn to_tantivy(
+        &self,
+        fields: &dyn Fn(Option<Field>) -> Vec<(tantivy::schema::Field, f32)>,
+    ) -> Box<dyn tantivy::query::Query> {
+        use tantivy::Term;
+        use tantivy::query::{
+            BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, RegexQuery, TermQuery,
+        };
+        use tantivy::schema::IndexRecordOption;
         match self {
             Query::Text {
                 words,
                 prefix,
                 field,
             } => {
-                let phrase = format!("\"{}\"", words.join(" ").replace('"', ""));
-                let phrase = if *prefix {
-                    format!("{phrase} *")
-                } else {
-                    phrase
-                };
-                match field {
-                    Some(field) => format!("{} : {phrase}", field.column()),
-                    None => format!("{{text tool kind file}} : {phrase}"),
-                }
+                let alternatives: Vec<(Occur, Box<dyn tantivy::query::Query>)> = fields(*field)
+                    .into_iter()
+                    .map(|(target, boost)| {
+                        let terms: Vec<Term> = words
+                            .iter()
+                            .map(|word| Term::from_field_text(target, word))
+                            .collect();
+                        let query: Box<dyn tantivy::query::Query> = match (terms.len(), prefix) {
+                            (1, false) => Box::new(TermQuery::new(
+                                terms[0].clone(),
+                                IndexRecordOption::WithFreqsAndPositions,
+                            )),
+                            // Words hold letters and digits only: nothing in them is read as a pattern.
+                            (1, true) => Box::new(
+                                RegexQuery::from_pattern(&format!("{}.*", words[0]), target)
+                                    .expect("a word followed by .* is a valid pattern"),
+                            ),
+                            (_, false) => Box::new(PhraseQuery::new(terms)),
+                            (_, true) => Box::new(PhrasePrefixQuery::new(terms)),
+                        };
+                        let query: Box<dyn tantivy::query::Query> = if boost == 1.0 {
+                            query
+                        } else {
+                            Box::new(BoostQuery::new(query, boost))
+                        };
+                        (Occur::Should, query)
+                    })
+                    .collect();
+                Box::new(BooleanQuery::new(alternatives))
             }
-            Query::And(parts) => format!(
-                "({})",
+            Query::And(parts) => Box::new(BooleanQuery::new(
                 parts
                     .iter()
-                    .map(Query::to_fts)
-                    .collect::<Vec<_>>()
-                    .join(" AND ")
-            ),
-            Query::Or(parts) => format!(
-                "({})",
+                    .map(|part| (Occur::Must, part.to_tantivy(fields)))
+                    .collect(),
+            )),
+            Query::Or(parts) => Box::new(BooleanQuery::new(
                 parts
                     .iter()
-                    .map(Query::to_fts)
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
-            ),
-            Query::Not(positive, negative) => {
-                format!("({} NOT {})", positive.to_fts(), negative.to_fts())
-            }
+                    .map(|part| (Occur::Should, part.to_tantivy(fields)))
+                    .collect(),
+            )),
+            Query::Not(positive, negative) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, positive.to_tantivy(fields)),
+                (Occur::MustNot, negative.to_tantivy(fields)),
+            ])),
         }
     }
 
@@ -351,45 +376,81 @@ impl Query {
 mod tests {
     use super::*;
 
-    fn fts(input: &str) -> String {
-        Query::parse(input).unwrap().to_fts()
+    fn text(words: &[&str], prefix: bool, field: Option<Field>) -> Query {
+        Query::Text {
+            words: words.iter().map(|word| word.to_string()).collect(),
+            prefix,
+            field,
+        }
     }
 
     #[test]
     fn parses_words_phrases_prefixes_fields_and_operators() {
-        assert_eq!(fts("linker"), "{text tool kind file} : \"linker\"");
+        let parse = |input| Query::parse(input).unwrap();
+        assert_eq!(parse("Linker"), text(&["linker"], false, None));
         assert_eq!(
-            fts("cargo test"),
-            "({text tool kind file} : \"cargo\" AND {text tool kind file} : \"test\")"
+            parse("cargo test"),
+            Query::And(vec![
+                text(&["cargo"], false, None),
+                text(&["test"], false, None)
+            ])
         );
         assert_eq!(
-            fts("\"linker error\""),
-            "{text tool kind file} : \"linker error\""
+            parse("\"linker error\""),
+            text(&["linker", "error"], false, None)
         );
-        assert_eq!(fts("auth*"), "{text tool kind file} : \"auth\" *");
-        assert_eq!(fts("tool:Bash"), "tool : \"bash\"");
-        assert_eq!(fts("file:src/auth.rs"), "file : \"src auth rs\"");
-        assert_eq!(fts("file:\"my dir/a.rs\""), "file : \"my dir a rs\"");
+        assert_eq!(parse("auth*"), text(&["auth"], true, None));
         assert_eq!(
-            fts("a OR b c"),
-            "({text tool kind file} : \"a\" OR ({text tool kind file} : \"b\" AND {text tool kind file} : \"c\"))"
+            parse("tool:Bash"),
+            text(&["bash"], false, Some(Field::Tool))
         );
         assert_eq!(
-            fts("error NOT timeout"),
-            "({text tool kind file} : \"error\" NOT {text tool kind file} : \"timeout\")"
+            parse("file:src/auth.rs"),
+            text(&["src", "auth", "rs"], false, Some(Field::File))
         );
         assert_eq!(
-            fts("error -timeout -flaky"),
-            "({text tool kind file} : \"error\" NOT ({text tool kind file} : \"timeout\" OR {text tool kind file} : \"flaky\"))"
+            parse("file:\"my dir/a.rs\""),
+            text(&["my", "dir", "a", "rs"], false, Some(Field::File))
         );
         assert_eq!(
-            fts("(a OR b) AND kind:error"),
-            "(({text tool kind file} : \"a\" OR {text tool kind file} : \"b\") AND kind : \"error\")"
+            parse("a OR b c"),
+            Query::Or(vec![
+                text(&["a"], false, None),
+                Query::And(vec![text(&["b"], false, None), text(&["c"], false, None)])
+            ])
         );
-        // Nothing typed is read as FTS5 syntax.
         assert_eq!(
-            fts("NEAR(x) ^y"),
-            "({text tool kind file} : \"near\" AND {text tool kind file} : \"x\" AND {text tool kind file} : \"y\")"
+            parse("error NOT timeout"),
+            Query::Not(
+                Box::new(text(&["error"], false, None)),
+                Box::new(text(&["timeout"], false, None))
+            )
+        );
+        assert_eq!(
+            parse("error -timeout -flaky"),
+            Query::Not(
+                Box::new(text(&["error"], false, None)),
+                Box::new(Query::Or(vec![
+                    text(&["timeout"], false, None),
+                    text(&["flaky"], false, None)
+                ]))
+            )
+        );
+        assert_eq!(
+            parse("(a OR b) AND kind:error"),
+            Query::And(vec![
+                Query::Or(vec![text(&["a"], false, None), text(&["b"], false, None)]),
+                text(&["error"], false, Some(Field::Kind))
+            ])
+        );
+        // Nothing typed is read as syntax of the engine's.
+        assert_eq!(
+            parse("NEAR(x) ^y"),
+            Query::And(vec![
+                text(&["near"], false, None),
+                text(&["x"], false, None),
+                text(&["y"], false, None)
+            ])
         );
     }
 
