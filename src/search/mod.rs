@@ -33,7 +33,7 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
 
 /// Index format; an index of another format is made again.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Payloads stored as blobs of at most this many bytes are searched (config `search.max_payload`).
 pub const DEFAULT_MAX_PAYLOAD: u64 = 1 << 20;
@@ -173,7 +173,26 @@ struct Fields {
     seq: tantivy::schema::Field,
     event: tantivy::schema::Field,
     call: tantivy::schema::Field,
+    /// The start of the event's text, kept for passages without reading the event.
+    head: tantivy::schema::Field,
+    /// The event's time.
+    ts: tantivy::schema::Field,
 }
+
+/// A match before its passage is made.
+struct Found {
+    run: String,
+    seq: u64,
+    id: ObjectId,
+    kind: String,
+    tool: Option<String>,
+    score: f64,
+    kept: String,
+    ts: String,
+}
+
+/// Bytes of an event's text kept in the index for passages.
+const KEPT_TEXT: usize = 1024;
 
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
@@ -186,6 +205,8 @@ fn schema() -> (Schema, Fields) {
         seq: builder.add_u64_field("seq", STORED),
         event: builder.add_bytes_field("event", STORED),
         call: builder.add_text_field("call", STRING | STORED),
+        head: builder.add_text_field("head", STORED),
+        ts: builder.add_text_field("ts", STORED),
     };
     (builder.build(), fields)
 }
@@ -498,6 +519,12 @@ impl SearchIndex {
                 {
                     document.add_text(fields.call, call);
                 }
+                let mut end = text.text.len().min(KEPT_TEXT);
+                while !text.text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                document.add_text(fields.head, &text.text[..end]);
+                document.add_text(fields.ts, &text.ts);
                 writer.add_document(document).map_err(fail)?;
                 report.events += 1;
                 report.text_bytes += text.text.len() as u64;
@@ -625,43 +652,60 @@ impl SearchIndex {
                 .and_then(|value| value.as_str())
                 .filter(|tool| !tool.is_empty())
                 .map(str::to_string);
-            found.push((
-                run.clone(),
+            let stored_text = |field| {
+                document
+                    .get_first(field)
+                    .and_then(|value| value.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            found.push(Found {
+                run: run.clone(),
                 seq,
-                ObjectId::from_bytes(event),
+                id: ObjectId::from_bytes(event),
                 kind,
                 tool,
-                f64::from(score),
-            ));
+                score: f64::from(score),
+                kept: stored_text(fields.head),
+                ts: stored_text(fields.ts),
+            });
         }
         // One ranked list today; fused by (run, seq) so that another can join it.
-        let mut by_key: HashMap<(String, u64), _> = HashMap::new();
-        let bm25: Vec<(String, u64)> = found.iter().map(|hit| (hit.0.clone(), hit.1)).collect();
-        for hit in found {
-            by_key.insert((hit.0.clone(), hit.1), hit);
-        }
-        let ranked: Vec<_> = fuse(&[bm25])
+        let bm25: Vec<(String, u64)> = found.iter().map(|hit| (hit.run.clone(), hit.seq)).collect();
+        let mut by_key: HashMap<(String, u64), Found> = found
+            .into_iter()
+            .map(|hit| ((hit.run.clone(), hit.seq), hit))
+            .collect();
+        let ranked: Vec<Found> = fuse(&[bm25])
             .into_iter()
             .filter_map(|key| by_key.remove(&key))
             .collect();
         let highlight = query.highlight_words();
         let max_payload = repo.search_max_payload();
-        // Each hit's event is read for its passage: on every core, as hits sit in different pack frames.
+        // The passage comes from the text the index keeps when the words are in it; else the event is read (on
+        // every core, as events sit in different pack frames).
         use rayon::prelude::*;
         ranked
             .into_par_iter()
-            .map(|(run, seq, id, kind, tool, score)| {
-                let stored = crate::repo::read_event(repo.odb(), id)?;
-                let text = event_text(repo.odb(), &stored, max_payload).map_err(RepoError::from)?;
+            .map(|hit| {
+                let kept = snippet(&hit.kept, &highlight, 160);
+                let passage = if !kept.highlights.is_empty() || hit.kept.len() < KEPT_TEXT / 2 {
+                    kept
+                } else {
+                    let stored = crate::repo::read_event(repo.odb(), hit.id)?;
+                    let text =
+                        event_text(repo.odb(), &stored, max_payload).map_err(RepoError::from)?;
+                    snippet(&text.text, &highlight, 160)
+                };
                 Ok(Hit {
-                    run,
-                    seq,
-                    id,
-                    kind,
-                    tool,
-                    ts: text.ts.clone(),
-                    score,
-                    snippet: snippet(&text.text, &highlight, 160),
+                    run: hit.run,
+                    seq: hit.seq,
+                    id: hit.id,
+                    kind: hit.kind,
+                    tool: hit.tool,
+                    ts: hit.ts,
+                    score: hit.score,
+                    snippet: passage,
                 })
             })
             .collect()
