@@ -676,6 +676,13 @@ impl SearchIndex {
             .into_iter()
             .map(|hit| ((hit.run.clone(), hit.seq), hit))
             .collect();
+        // Equal scores in a stable order: by run, then seq.
+        let mut bm25 = bm25;
+        let scores: HashMap<(String, u64), f64> = by_key
+            .iter()
+            .map(|(key, hit)| (key.clone(), hit.score))
+            .collect();
+        bm25.sort_by(|a, b| scores[b].total_cmp(&scores[a]).then_with(|| a.cmp(b)));
         let ranked: Vec<Found> = fuse(&[bm25])
             .into_iter()
             .filter_map(|key| by_key.remove(&key))
