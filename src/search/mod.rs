@@ -33,7 +33,7 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
 
 /// Index format; an index of another format is made again.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 5;
 
 /// Payloads stored as blobs of at most this many bytes are searched (config `search.max_payload`).
 pub const DEFAULT_MAX_PAYLOAD: u64 = 1 << 20;
@@ -192,7 +192,7 @@ struct Found {
 }
 
 /// Bytes of an event's text kept in the index for passages.
-const KEPT_TEXT: usize = 1024;
+const KEPT_TEXT: usize = 320;
 
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
@@ -204,7 +204,7 @@ fn schema() -> (Schema, Fields) {
         run: builder.add_u64_field("run", INDEXED | FAST | STORED),
         seq: builder.add_u64_field("seq", STORED),
         event: builder.add_bytes_field("event", STORED),
-        call: builder.add_text_field("call", STRING | STORED),
+        call: builder.add_text_field("call", STRING),
         head: builder.add_text_field("head", STORED),
         ts: builder.add_text_field("ts", STORED),
     };
@@ -218,6 +218,9 @@ pub struct SearchIndex {
     fields: Fields,
     path: PathBuf,
 }
+
+/// An event as stored, with its seq and id.
+type StoredEvent = (u64, ObjectId, serde_json::Map<String, serde_json::Value>);
 
 /// One run's events read for indexing: seq, event id, searchable parts.
 type Extracted = Vec<(u64, ObjectId, EventText)>;
@@ -252,7 +255,19 @@ impl SearchIndex {
                 // Absent, of another format, or unreadable: derived data, made again from nothing.
                 let _ = std::fs::remove_dir_all(&path);
                 std::fs::create_dir_all(&path).map_err(|error| fail(&error))?;
-                let index = Index::create_in_dir(&path, schema).map_err(|error| fail(&error))?;
+                // Kept text is compressed with zstd, in blocks larger than tantivy's default.
+                let settings = tantivy::IndexSettings {
+                    docstore_compression: tantivy::store::Compressor::Zstd(
+                        tantivy::store::ZstdCompressor::default(),
+                    ),
+                    docstore_blocksize: 64 << 10,
+                    ..tantivy::IndexSettings::default()
+                };
+                let index = Index::builder()
+                    .schema(schema)
+                    .settings(settings)
+                    .create_in_dir(&path)
+                    .map_err(|error| fail(&error))?;
                 let mut writer: IndexWriter = index
                     .writer_with_num_threads(1, 15 << 20)
                     .map_err(|error| fail(&error))?;
@@ -452,8 +467,8 @@ impl SearchIndex {
         let path = self.path.clone();
         let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
         // Run after run (a run's events sit together in packs, so each frame is decompressed once), each run's
-        // events on every core.
-        let extracted: Vec<Extracted> = batch
+        // events on every core, as stored.
+        let events: Vec<Vec<StoredEvent>> = batch
             .iter()
             .map(|(_, head, from, to)| {
                 let ids: Vec<ObjectId> = crate::repo::run_segments(repo.odb(), *head)?
@@ -465,10 +480,46 @@ impl SearchIndex {
                     .with_min_len(32)
                     .enumerate()
                     .map(|(offset, id)| {
-                        let event = crate::repo::read_event(repo.odb(), *id)?;
+                        Ok((
+                            from + offset as u64,
+                            *id,
+                            crate::repo::read_event(repo.odb(), *id)?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, RepoError>>()
+            })
+            .collect::<Result<_, RepoError>>()?;
+        // Payloads sit in packs by likeness, not by run: for a large batch, each pack is read once in its own order
+        // and the payloads wanted are kept, instead of a frame decompressed for every payload.
+        let count: usize = events.iter().map(Vec::len).sum();
+        let payloads = if count >= PREFETCH_EVENTS {
+            let mut wanted: HashSet<ObjectId> = HashSet::new();
+            for (_, _, event) in events.iter().flatten() {
+                if event.contains_key(crate::event::REFS_FIELD) {
+                    for reference in crate::payload::refs_of(event).map_err(RepoError::from)? {
+                        if reference.size <= max_payload {
+                            wanted.insert(reference.blob);
+                        }
+                    }
+                }
+            }
+            prefetch(repo, &wanted)?
+        } else {
+            HashMap::new()
+        };
+        let store = Prefetched {
+            inner: repo.odb(),
+            objects: payloads,
+        };
+        let extracted: Vec<Extracted> = events
+            .into_iter()
+            .map(|run| {
+                run.into_par_iter()
+                    .with_min_len(32)
+                    .map(|(seq, id, event)| {
                         let text =
-                            event_text(repo.odb(), &event, max_payload).map_err(RepoError::from)?;
-                        Ok((from + offset as u64, *id, text))
+                            event_text(&store, &event, max_payload).map_err(RepoError::from)?;
+                        Ok((seq, id, text))
                     })
                     .collect::<Result<Vec<_>, RepoError>>()
             })
@@ -743,6 +794,71 @@ impl SearchIndex {
     /// The index folder.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// A batch of at least this many events reads its payloads pack by pack.
+const PREFETCH_EVENTS: usize = 2_000;
+
+/// The objects `wanted`, read pack by pack (each frame decompressed once), then the rest one by one.
+fn prefetch(
+    repo: &Repository,
+    wanted: &HashSet<ObjectId>,
+) -> Result<HashMap<ObjectId, crate::object::RawObject>, SearchError> {
+    use crate::store::ObjectStore;
+    let mut found: HashMap<ObjectId, crate::object::RawObject> =
+        HashMap::with_capacity(wanted.len());
+    let packs = repo.odb().packs();
+    packs.refresh().map_err(RepoError::from)?;
+    for pack in packs.packs() {
+        if found.len() == wanted.len() {
+            break;
+        }
+        pack.scan(|id, object| {
+            if wanted.contains(&id) {
+                found.entry(id).or_insert(object);
+            }
+            Ok(())
+        })
+        .map_err(RepoError::from)?;
+    }
+    for id in wanted {
+        if !found.contains_key(id)
+            && let Some(object) = repo.odb().read(id).map_err(RepoError::from)?
+        {
+            found.insert(*id, object);
+        }
+    }
+    Ok(found)
+}
+
+/// A store that answers from objects read ahead, and from `inner` for the rest.
+struct Prefetched<'a> {
+    inner: &'a dyn crate::store::ObjectStore,
+    objects: HashMap<ObjectId, crate::object::RawObject>,
+}
+
+impl crate::store::ObjectStore for Prefetched<'_> {
+    fn read(
+        &self,
+        id: &ObjectId,
+    ) -> Result<Option<crate::object::RawObject>, crate::store::StoreError> {
+        match self.objects.get(id) {
+            Some(object) => Ok(Some(object.clone())),
+            None => self.inner.read(id),
+        }
+    }
+
+    fn contains(&self, id: &ObjectId) -> Result<bool, crate::store::StoreError> {
+        Ok(self.objects.contains_key(id) || self.inner.contains(id)?)
+    }
+
+    fn write(&self, object: &crate::object::HashedObject) -> Result<(), crate::store::StoreError> {
+        self.inner.write(object)
+    }
+
+    fn ids(&self) -> Result<Vec<ObjectId>, crate::store::StoreError> {
+        self.inner.ids()
     }
 }
 
