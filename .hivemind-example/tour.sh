@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A tour of hive on small agent sessions: init, append, commit, runs, log, show, replay, fork, diff, tag, rate,
-# status; memory in workspaces, promote, merge; rm, fsck, gc; then capture: importing a Claude Code transcript (with a
+# status, search; memory in workspaces, promote, merge; rm, fsck, gc; then capture: importing a Claude Code transcript (with a
 # secret that is masked), exporting it back, and live capture through the hooks.
 #
 #   ./.hivemind-example/tour.sh            # builds hive with cargo, then runs the tour in a new temporary project
@@ -48,6 +48,8 @@ step hive fork fix-login@6 fix-login-alt
 step hive diff fix-login fix-login-retry --stat
 step hive tag fix-login reviewed
 step hive rate fix-login 4
+step hive search '"salt"' -n 3
+step hive search 'tool:Bash test' --runs
 step hive status fix-login-alt abandoned
 step hive runs --min-rating 4
 
