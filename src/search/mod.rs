@@ -217,6 +217,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
     path: PathBuf,
+    /// The bookkeeping as the last sync left it, for the search that follows.
+    kept: Option<Bookkeeping>,
 }
 
 /// An event as stored, with its seq and id.
@@ -290,6 +292,7 @@ impl SearchIndex {
             reader,
             fields,
             path,
+            kept: None,
         })
     }
 
@@ -313,6 +316,7 @@ impl SearchIndex {
         let mut writer = self.writer()?;
         let path = self.path.clone();
         let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
+        self.kept = None;
         writer.delete_all_documents().map_err(fail)?;
         let mut prepared = writer.prepare_commit().map_err(fail)?;
         prepared.set_payload(&bookkeeping_text(&Bookkeeping {
@@ -399,8 +403,10 @@ impl SearchIndex {
     ) -> Result<SyncReport, SearchError> {
         let mut report = SyncReport::default();
         // Nothing to do is found without the writer's lock; anything to do is planned again once it is held.
-        let (drop, work, moved) = Self::plan(repo, &read_bookkeeping(&self.index)?, heads)?;
+        let current = read_bookkeeping(&self.index)?;
+        let (drop, work, moved) = Self::plan(repo, &current, heads)?;
         if drop.is_empty() && work.is_empty() && moved.is_empty() {
+            self.kept = Some(current);
             return Ok(report);
         }
         let mut writer = self.writer()?;
@@ -449,6 +455,7 @@ impl SearchIndex {
         prepared.commit().map_err(fail)?;
         writer.wait_merging_threads().map_err(fail)?;
         self.reader.reload().map_err(fail)?;
+        self.kept = Some(kept);
         Ok(report)
     }
 
@@ -654,7 +661,10 @@ impl SearchIndex {
         if allowed.is_empty() {
             return Ok(Vec::new());
         }
-        let kept = read_bookkeeping(&self.index)?;
+        let kept = match self.kept.take() {
+            Some(kept) => kept,
+            None => read_bookkeeping(&self.index)?,
+        };
         let names: HashMap<u64, String> = kept
             .runs
             .iter()
@@ -800,7 +810,8 @@ impl SearchIndex {
 /// A batch of at least this many events reads its payloads pack by pack.
 const PREFETCH_EVENTS: usize = 2_000;
 
-/// The objects `wanted`, read pack by pack (each frame decompressed once), then the rest one by one.
+/// The objects `wanted`, read pack by pack in each pack's order (each frame needed decompressed once), then the
+/// rest (loose objects) one by one.
 fn prefetch(
     repo: &Repository,
     wanted: &HashSet<ObjectId>,
@@ -814,11 +825,13 @@ fn prefetch(
         if found.len() == wanted.len() {
             break;
         }
-        pack.scan(|id, object| {
-            if wanted.contains(&id) {
-                found.entry(id).or_insert(object);
-            }
-            Ok(())
+        let missing: Vec<ObjectId> = wanted
+            .iter()
+            .filter(|id| !found.contains_key(*id))
+            .copied()
+            .collect();
+        pack.read_many(&missing, |id, object| {
+            found.insert(id, object);
         })
         .map_err(RepoError::from)?;
     }

@@ -706,6 +706,42 @@ impl Pack {
         frames
     }
 
+    /// The objects `ids` that this pack holds, read frame by frame in pack order (each frame decompressed once):
+    /// `visit(id, object)` for each. Ids the pack does not hold are passed over.
+    pub fn read_many(
+        &self,
+        ids: &[ObjectId],
+        mut visit: impl FnMut(ObjectId, RawObject),
+    ) -> Result<(), StoreError> {
+        let mut found: Vec<(u64, usize, ObjectId)> = ids
+            .iter()
+            .filter_map(|id| {
+                let position = self.find(id)?;
+                Some((self.entry(position).frame_offset, position, *id))
+            })
+            .collect();
+        found.sort_unstable();
+        let mut index = 0;
+        while index < found.len() {
+            let offset = found[index].0;
+            let frame = self.frame(&self.entry(found[index].1))?;
+            while index < found.len() && found[index].0 == offset {
+                let (_, position, id) = found[index];
+                let entry = self.entry(position);
+                let object = object_bytes(&frame, &entry)
+                    .ok_or_else(|| format!("object {id} lies outside its frame"))
+                    .and_then(|canonical| {
+                        RawObject::from_canonical(canonical)
+                            .map_err(|error| format!("object {id}: {error}"))
+                    })
+                    .map_err(|reason| corrupt(&self.pack_path, reason))?;
+                visit(id, object);
+                index += 1;
+            }
+        }
+        Ok(())
+    }
+
     /// Every object of the pack in pack order, decompressing each frame once: `visit(id, object)`.
     pub fn scan(
         &self,
