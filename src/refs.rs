@@ -407,12 +407,20 @@ impl FileRefStore {
     }
 
     fn collect(&self, dir: &Path, out: &mut Vec<(RefName, ObjectId)>) -> Result<(), RefError> {
+        let mut found: Vec<(RefName, PathBuf)> = Vec::new();
         self.collect_with(dir, &mut |name, path| {
-            if let Some(id) = Self::read_path(path)? {
-                out.push((name, id));
-            }
+            found.push((name, path.to_path_buf()));
             Ok(())
-        })
+        })?;
+        // Thousands of small files: read on every core.
+        use rayon::prelude::*;
+        let read: Vec<Option<(RefName, ObjectId)>> = found
+            .into_par_iter()
+            .with_min_len(64)
+            .map(|(name, path)| Ok(Self::read_path(&path)?.map(|id| (name, id))))
+            .collect::<Result<_, RefError>>()?;
+        out.extend(read.into_iter().flatten());
+        Ok(())
     }
 
     fn collect_with(
