@@ -55,6 +55,11 @@ pub fn search_error(error: SearchError) -> CliError {
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let repo = context.repo()?;
     let query = Query::parse(&args.query).map_err(search_error)?;
+    for run in &args.run {
+        if repo.head(run)?.is_none() {
+            return Err(hive::RepoError::UnknownRun(run.clone()).into());
+        }
+    }
     let mut index = SearchIndex::open(&repo).map_err(search_error)?;
     // A first search builds the index: its progress goes to the terminal.
     if std::io::stderr().is_terminal() {

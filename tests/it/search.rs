@@ -140,6 +140,8 @@ fn the_query_language_and_every_filter() {
         text.starts_with("auth@4  tool_call Bash  2026-01-02T03:04:05.000Z\n    cargo test"),
         "{text}"
     );
+    // A run that is not there is named as such.
+    assert_eq!(project.hive(&["search", "linker", "--run", "nope"]).code, 4);
     // Bad queries say what is wrong.
     for bad in ["", "NOT x", "(a", "colour:red", "\"open"] {
         let refused = project.hive(&["search", bad]);
