@@ -3,8 +3,7 @@
 use super::Context;
 use super::error::CliError;
 use super::output::{Output, merge_report};
-use super::workspace::StrategyArg;
-use hive::repo::MergeOptions;
+use super::workspace::MergeFlags;
 
 /// Merge the memory (state) of one branch into another: any two workspaces or runs.
 ///
@@ -20,31 +19,16 @@ pub struct Args {
     /// The branch merged into.
     #[arg(long)]
     to: String,
-    /// Only entries with this tag (repeat: any of them).
-    #[arg(long = "tag", value_name = "TAG")]
-    tags: Vec<String>,
-    /// Settle keys both changed: keep ours (the target's), or take theirs (the source's).
-    #[arg(long, value_enum)]
-    strategy: Option<StrategyArg>,
-    /// Show what would change without changing it.
-    #[arg(long)]
-    dry_run: bool,
-    /// Print the result as JSON (docs/JSON.md).
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    merge: MergeFlags,
 }
 
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let repo = context.repo()?;
-    let options = MergeOptions {
-        tags: args.tags,
-        strategy: StrategyArg::strategy(args.strategy),
-        dry_run: args.dry_run,
-        action: "merge".into(),
-    };
+    let options = args.merge.options("merge");
     let outcome = repo.merge_state(&args.from, &args.to, &options)?;
     let mut out = Output::new();
-    let code = merge_report(&mut out, &outcome, &options, args.json)?;
+    let code = merge_report(&mut out, &outcome, &options, args.merge.json)?;
     out.finish()?;
     Ok(code)
 }

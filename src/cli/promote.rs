@@ -3,8 +3,7 @@
 use super::Context;
 use super::error::CliError;
 use super::output::{Output, merge_report};
-use super::workspace::StrategyArg;
-use hive::repo::MergeOptions;
+use super::workspace::MergeFlags;
 
 /// Keep what a good run or workspace learned: merge its memory into a workspace.
 ///
@@ -23,31 +22,16 @@ pub struct Args {
     /// The workspace it goes to; by default the one --from inherits from.
     #[arg(long)]
     to: Option<String>,
-    /// Only entries with this tag (repeat: any of them).
-    #[arg(long = "tag", value_name = "TAG")]
-    tags: Vec<String>,
-    /// Settle keys both changed: keep ours (the target's), or take theirs (the source's).
-    #[arg(long, value_enum)]
-    strategy: Option<StrategyArg>,
-    /// Show what would change without changing it.
-    #[arg(long)]
-    dry_run: bool,
-    /// Print the result as JSON (docs/JSON.md).
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    merge: MergeFlags,
 }
 
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let repo = context.repo()?;
-    let options = MergeOptions {
-        tags: args.tags,
-        strategy: StrategyArg::strategy(args.strategy),
-        dry_run: args.dry_run,
-        action: "promote".into(),
-    };
+    let options = args.merge.options("promote");
     let outcome = repo.promote(&args.from, args.to.as_deref(), &options)?;
     let mut out = Output::new();
-    let code = merge_report(&mut out, &outcome, &options, args.json)?;
+    let code = merge_report(&mut out, &outcome, &options, args.merge.json)?;
     out.finish()?;
     Ok(code)
 }

@@ -65,6 +65,35 @@ enum Command {
     },
 }
 
+/// The options promote and merge share.
+#[derive(Debug, clap::Args)]
+pub struct MergeFlags {
+    /// Only entries with this tag (repeat: any of them).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Settle keys both changed: keep ours (the target's), or take theirs (the source's).
+    #[arg(long, value_enum)]
+    strategy: Option<StrategyArg>,
+    /// Show what would change without changing it.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the result as JSON (docs/JSON.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl MergeFlags {
+    /// The library's options, for a merge named `action` in commit messages.
+    pub fn options(&self, action: &str) -> MergeOptions {
+        MergeOptions {
+            tags: self.tags.clone(),
+            strategy: StrategyArg::strategy(self.strategy),
+            dry_run: self.dry_run,
+            action: action.into(),
+        }
+    }
+}
+
 /// `--strategy` values.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum StrategyArg {

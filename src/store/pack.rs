@@ -728,18 +728,28 @@ impl Pack {
             while index < found.len() && found[index].0 == offset {
                 let (_, position, id) = found[index];
                 let entry = self.entry(position);
-                let object = object_bytes(&frame, &entry)
-                    .ok_or_else(|| format!("object {id} lies outside its frame"))
-                    .and_then(|canonical| {
-                        RawObject::from_canonical(canonical)
-                            .map_err(|error| format!("object {id}: {error}"))
-                    })
-                    .map_err(|reason| corrupt(&self.pack_path, reason))?;
+                let object = self.object_in(&frame, &entry, id)?;
                 visit(id, object);
                 index += 1;
             }
         }
         Ok(())
+    }
+
+    /// The object `id` at `entry` in its decompressed `frame`.
+    fn object_in(
+        &self,
+        frame: &[u8],
+        entry: &Entry,
+        id: ObjectId,
+    ) -> Result<RawObject, StoreError> {
+        object_bytes(frame, entry)
+            .ok_or_else(|| format!("object {id} lies outside its frame"))
+            .and_then(|canonical| {
+                RawObject::from_canonical(canonical)
+                    .map_err(|error| format!("object {id}: {error}"))
+            })
+            .map_err(|reason| corrupt(&self.pack_path, reason))
     }
 
     /// Every object of the pack in pack order, decompressing each frame once: `visit(id, object)`.
@@ -752,13 +762,7 @@ impl Pack {
             for position in members {
                 let id = self.id_at(position);
                 let entry = self.entry(position);
-                let object = object_bytes(&frame, &entry)
-                    .ok_or_else(|| format!("object {id} lies outside its frame"))
-                    .and_then(|canonical| {
-                        RawObject::from_canonical(canonical)
-                            .map_err(|error| format!("object {id}: {error}"))
-                    })
-                    .map_err(|reason| corrupt(&self.pack_path, reason))?;
+                let object = self.object_in(&frame, &entry, id)?;
                 visit(id, object)?;
             }
         }
