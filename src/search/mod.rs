@@ -219,6 +219,8 @@ pub struct SearchIndex {
     path: PathBuf,
     /// The bookkeeping as the last sync left it, for the search that follows.
     kept: Option<Bookkeeping>,
+    /// Whether to wait for another process that writes the index (else give up at once).
+    wait: bool,
 }
 
 /// An event as stored, with its seq and id.
@@ -293,6 +295,7 @@ impl SearchIndex {
             fields,
             path,
             kept: None,
+            wait: true,
         })
     }
 
@@ -303,7 +306,9 @@ impl SearchIndex {
         loop {
             match self.index.writer_with_num_threads(threads, WRITER_MEMORY) {
                 Ok(writer) => return Ok(writer),
-                Err(tantivy::TantivyError::LockFailure(..)) if started.elapsed() < WRITER_WAIT => {
+                Err(tantivy::TantivyError::LockFailure(..))
+                    if self.wait && started.elapsed() < WRITER_WAIT =>
+                {
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 Err(error) => return Err(Self::fail(&self.path, error)),
@@ -673,6 +678,10 @@ impl SearchIndex {
             .collect();
         let scope: Vec<u64> = names.keys().copied().collect();
         let tantivy_query = self.tantivy_query(query, (!everything).then_some(scope.as_slice()));
+        // What other processes committed to the index since it was opened is seen too.
+        self.reader
+            .reload()
+            .map_err(|error| Self::fail(&self.path, error))?;
         let searcher = self.reader.searcher();
         let path = self.path.clone();
         let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
@@ -964,6 +973,8 @@ pub fn update_if_present(repo: &Repository) {
     if SearchIndex::path_in(repo).exists()
         && let Ok(mut index) = SearchIndex::open(repo)
     {
+        // Never held up by another process writing the index: the next search catches up instead.
+        index.wait = false;
         let _ = index.sync(repo, &|_| {});
     }
 }
