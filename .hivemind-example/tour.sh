@@ -50,6 +50,7 @@ step hive tag fix-login reviewed
 step hive rate fix-login 4
 step hive search '"salt"' -n 3
 step hive search 'tool:Bash test' --runs
+step hive index status
 step hive status fix-login-alt abandoned
 step hive runs --min-rating 4
 

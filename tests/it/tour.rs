@@ -42,6 +42,7 @@ fn tour_runs() {
         "fix-login-alt: status: abandoned",
         "fix-login@7  tool_call Edit  2026-03-02T09:10:16Z",
         "fix-login  2 hits, best fix-login@11",
+        "the index holds 34 events",
         "would take scratch (added)",
         "removed fix-login-alt (6 events",
         "test.command = \"cargo nextest run -p auth\"  [build]",
