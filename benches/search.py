@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from compare import release_hive, workload  # benches/compare.py, beside this script
 
 
 def run(command, cwd=None):
@@ -141,13 +141,8 @@ def main():
         sys.exit("ripgrep (rg) is needed for the comparison: apt-get install ripgrep, or cargo install ripgrep")
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    hive = (target / "release" / "hive").resolve()
-    data = work / f"data-{args.sessions}x{args.events}"
-    if not (data / "hive").is_dir():
-        subprocess.run(["cargo", "bench", "--quiet", "--bench", "generate", "--", "--out", str(data),
-                        "--sessions", str(args.sessions), "--events", str(args.events)], cwd=ROOT, check=True)
+    hive = release_hive()
+    data = workload(work, args.sessions, args.events)
     files = sorted((data / "hive").glob("*.jsonl"))
     repo = work / f"repo-{args.sessions}x{args.events}"
     if not (repo / ".hive").is_dir():

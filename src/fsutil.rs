@@ -245,6 +245,48 @@ fn lock_file_as(path: &Path, timeout: Duration, shared: bool) -> Result<LockedFi
     }
 }
 
+/// Appends `line` and a newline to the file at `path` (created when absent); with `flush`, durably: the data,
+/// and the folder when the file is new.
+pub fn append_line(path: &Path, line: &[u8], flush: bool) -> Result<(), IoError> {
+    let created = !path.exists();
+    let mut bytes = Vec::with_capacity(line.len() + 1);
+    bytes.extend_from_slice(line);
+    bytes.push(b'\n');
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .context("open", path)?;
+    file.write_all(&bytes).context("append to", path)?;
+    if flush {
+        file.sync_data().context("flush", path)?;
+        if created {
+            sync_dir(path.parent().expect("a file has a folder"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The JSON values of a JSON Lines file, one per line; none when the file is absent. A line that does not parse
+/// (a torn last line, from a crash while appending) is passed over.
+pub fn read_json_lines<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, IoError> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(IoError {
+                operation: "read",
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    Ok(text
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect())
+}
+
 /// Removes the folders above `path` that are empty, up to (not including) `root`. Best effort: a folder another
 /// process has just put something in stays.
 pub fn remove_empty_parents(path: &Path, root: &Path) {

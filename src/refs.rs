@@ -7,7 +7,7 @@ use crate::fsutil::{self, IoContext, IoError, LockError};
 use crate::id::ObjectId;
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -598,21 +598,8 @@ impl FileRefStore {
     ) -> Result<PathBuf, RefError> {
         let path = self.logs.join(name.as_str());
         fsutil::create_dir_all(path.parent().expect("log path has a parent"))?;
-        let mut line = serde_json::to_vec(entry).expect("a reflog entry serializes");
-        line.push(b'\n');
-        let created = !path.exists();
-        let mut file = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .context("open", &path)?;
-        file.write_all(&line).context("append to", &path)?;
-        if flush {
-            file.sync_data().context("flush", &path)?;
-            if created {
-                fsutil::sync_dir(path.parent().expect("log path has a parent"))?;
-            }
-        }
+        let line = serde_json::to_vec(entry).expect("a reflog entry serializes");
+        fsutil::append_line(&path, &line, flush)?;
         Ok(path)
     }
 }
@@ -670,24 +657,8 @@ impl RefStore for FileRefStore {
     }
 
     fn reflog(&self, name: &RefName) -> Result<Vec<ReflogEntry>, RefError> {
-        let path = self.logs.join(name.as_str());
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(IoError {
-                    operation: "read",
-                    path,
-                    source,
-                }
-                .into());
-            }
-        };
         // A torn last line (a crash while appending) is not an entry.
-        Ok(text
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect())
+        Ok(fsutil::read_json_lines(&self.logs.join(name.as_str()))?)
     }
 }
 

@@ -3,10 +3,9 @@
 use super::Context;
 use super::error::CliError;
 use super::output::{Output, human_bytes};
-use super::search::search_error;
+use super::search::{indexing_progress, search_error};
 use hive::search::SearchIndex;
 use serde_json::json;
-use std::io::IsTerminal;
 
 /// The search index: derived from the repository, kept up to date by every search, commit and import.
 ///
@@ -39,32 +38,17 @@ enum Command {
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let repo = context.repo()?;
     let mut index = SearchIndex::open(&repo).map_err(search_error)?;
-    let progress = std::io::stderr().is_terminal();
-    let show = |done: u64, total: u64| {
-        if progress {
-            eprint!("\rindexing: {done}/{total} events");
-            if done == total {
-                eprintln!();
-            }
-        }
-    };
-    let (json_output, report, started) = match args.command {
+    let started = std::time::Instant::now();
+    let json_output = match args.command {
         Command::Rebuild { json } => {
-            let started = std::time::Instant::now();
             index.clear().map_err(search_error)?;
-            let report = index
-                .sync(&repo, &|step| show(step.done, step.total))
-                .map_err(search_error)?;
-            (json, report, started)
+            json
         }
-        Command::Status { json } => {
-            let started = std::time::Instant::now();
-            let report = index
-                .sync(&repo, &|step| show(step.done, step.total))
-                .map_err(search_error)?;
-            (json, report, started)
-        }
+        Command::Status { json } => json,
     };
+    let report = index
+        .sync(&repo, &indexing_progress)
+        .map_err(search_error)?;
     let seconds = started.elapsed().as_secs_f64();
     let (events, bytes) = index.stats().map_err(search_error)?;
     let mut out = Output::new();

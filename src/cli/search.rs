@@ -4,7 +4,7 @@ use super::Context;
 use super::error::{CliError, code};
 use super::filter::FilterArgs;
 use super::output::Output;
-use hive::search::{Hit, Query, SearchError, SearchIndex, SearchOptions};
+use hive::search::{Hit, Query, SearchError, SearchIndex, SearchOptions, SyncProgress};
 use serde_json::json;
 use std::io::IsTerminal;
 
@@ -61,17 +61,6 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         }
     }
     let mut index = SearchIndex::open(&repo).map_err(search_error)?;
-    // A first search builds the index: its progress goes to the terminal.
-    if std::io::stderr().is_terminal() {
-        index
-            .sync(&repo, &|progress| {
-                eprint!("\rindexing: {}/{} events", progress.done, progress.total);
-                if progress.done == progress.total {
-                    eprintln!();
-                }
-            })
-            .map_err(search_error)?;
-    }
     let limit = args.limit.max(1);
     let options = SearchOptions {
         filter: args.filter.filter()?,
@@ -79,7 +68,8 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         limit: if args.runs { limit * 50 } else { limit },
     };
     let hits = index
-        .search(&repo, &query, &options)
+        // A first search builds the index: its progress goes to the terminal.
+        .search(&repo, &query, &options, &indexing_progress)
         .map_err(search_error)?;
     let mut out = Output::new();
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -151,6 +141,16 @@ fn hit_json(hit: &Hit) -> serde_json::Value {
         "snippet": hit.snippet.text,
         "highlights": hit.snippet.highlights,
     })
+}
+
+/// Shows how far indexing got, on standard error when it is a terminal.
+pub fn indexing_progress(progress: SyncProgress) {
+    if std::io::stderr().is_terminal() {
+        eprint!("\rindexing: {}/{} events", progress.done, progress.total);
+        if progress.done == progress.total {
+            eprintln!();
+        }
+    }
 }
 
 /// The snippet with its matches in bold on a terminal.

@@ -338,25 +338,44 @@ impl Repository {
     /// Refuses a run name that would clash with an existing run on disk: `a` and `a/b` cannot both exist, as a
     /// file and a directory cannot share a path. Costs a few file-system lookups.
     pub fn check_run_name_free(&self, run: &str) -> Result<(), RepoError> {
-        let refs = self.dir.join("refs/runs");
-        let journal = self.dir.join("journal");
-        let clash = |existing: String| {
-            Err(RepoError::NameClash {
-                name: run.to_string(),
-                existing,
-            })
-        };
-        for (index, _) in run.match_indices('/') {
-            let prefix = &run[..index];
-            if refs.join(prefix).is_file() || journal.join(format!("{prefix}.jnl")).is_file() {
-                return clash(prefix.to_string());
-            }
-        }
-        if refs.join(run).is_dir() || journal.join(run).is_dir() {
-            return clash(format!("{run}/…"));
-        }
-        Ok(())
+        check_name_free(
+            run,
+            "",
+            &[
+                (self.dir.join("refs/runs"), ""),
+                (self.dir.join("journal"), ".jnl"),
+            ],
+        )
     }
+}
+
+/// Refuses `name` where, in one of `places` (a folder, and the ending of its files), a file stands where one of the
+/// name's folders would, or a folder of further names stands where the name would. `shown` prefixes the names in
+/// the error.
+pub(super) fn check_name_free(
+    name: &str,
+    shown: &str,
+    places: &[(PathBuf, &str)],
+) -> Result<(), RepoError> {
+    let clash = |existing: String| {
+        Err(RepoError::NameClash {
+            name: format!("{shown}{name}"),
+            existing: format!("{shown}{existing}"),
+        })
+    };
+    for (index, _) in name.match_indices('/') {
+        let prefix = &name[..index];
+        if places
+            .iter()
+            .any(|(folder, ending)| folder.join(format!("{prefix}{ending}")).is_file())
+        {
+            return clash(prefix.to_string());
+        }
+    }
+    if places.iter().any(|(folder, _)| folder.join(name).is_dir()) {
+        return clash(format!("{name}/…"));
+    }
+    Ok(())
 }
 
 /// Parses JSON Lines into checked events; `now` fills a missing `ts` when given.

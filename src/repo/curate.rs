@@ -157,14 +157,19 @@ impl Repository {
                 return Ok(None);
             };
             changed = true;
-            Ok(Some(history::build_meta_commit(
-                head,
-                commit,
-                meta,
-                author.clone(),
-                time,
-                message,
-            )))
+            Ok(Some(
+                history::StateCommit {
+                    parents: vec![head],
+                    meta,
+                    tree: commit.tree,
+                    objects: Vec::new(),
+                    author: author.clone(),
+                    time,
+                    message,
+                    extra: Default::default(),
+                }
+                .build(),
+            ))
         })?;
         Ok(CurateOutcome {
             run: run.to_string(),

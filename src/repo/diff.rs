@@ -155,31 +155,6 @@ fn event_ids(store: &dyn ObjectStore, head: ObjectId) -> Result<Vec<ObjectId>, R
         .collect())
 }
 
-/// A run's event lists with their ids, oldest first.
-fn run_lists(
-    store: &dyn ObjectStore,
-    head: ObjectId,
-) -> Result<Vec<(ObjectId, EventList)>, RepoError> {
-    let mut lists = Vec::new();
-    let mut next = Some(head);
-    while let Some(id) = next {
-        let commit = history::read_commit(store, id)?;
-        if let Some(list_id) = commit.events {
-            let raw = store
-                .read(&list_id)?
-                .ok_or(RepoError::MissingObject(list_id))?;
-            let list = EventList::decode(&raw).map_err(|source| RepoError::Decode {
-                id: list_id,
-                source,
-            })?;
-            lists.push((list_id, list));
-        }
-        next = commit.first_parent();
-    }
-    lists.reverse();
-    Ok(lists)
-}
-
 /// One run after the shared prefix: its event ids and digests, and each event's pairing key (kind, and tool for a
 /// tool call or result).
 struct Side {
@@ -482,7 +457,10 @@ pub fn diff_commits(
     b: DiffSide,
     options: &DiffOptions,
 ) -> Result<RunDiff, RepoError> {
-    let (lists_a, lists_b) = (run_lists(store, a.head)?, run_lists(store, b.head)?);
+    let (lists_a, lists_b) = (
+        history::run_lists(store, a.head)?,
+        history::run_lists(store, b.head)?,
+    );
     let ids = |lists: &[(ObjectId, EventList)]| -> Vec<ObjectId> {
         lists
             .iter()

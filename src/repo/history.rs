@@ -192,53 +192,42 @@ pub fn build_commit(
     Ok(BuiltCommit::seal(objects, commit))
 }
 
-/// Builds a commit on `parent` that adds no event and keeps its state, with `meta` as the run's metadata: a tag,
-/// rating or status set by hand.
-pub fn build_meta_commit(
-    parent: ObjectId,
-    parent_commit: &Commit,
-    meta: RunMeta,
-    author: String,
-    time: Timestamp,
-    message: String,
-) -> BuiltCommit {
-    let commit = Commit {
-        parents: vec![parent],
-        events: None,
-        tree: parent_commit.tree,
-        author,
-        time: time.to_rfc3339(),
-        message,
-        run: meta,
-        extra: Map::new(),
-    };
-    BuiltCommit::seal(Vec::new(), commit)
+/// A commit that adds no event: a tag, rating or status set by hand, a workspace's memory write, a merge.
+#[derive(Debug)]
+pub struct StateCommit {
+    /// The branch's head first; a merge's source second.
+    pub parents: Vec<ObjectId>,
+    /// The run's (or workspace's) metadata after it.
+    pub meta: RunMeta,
+    /// The state after it.
+    pub tree: Option<ObjectId>,
+    /// The new objects it refers to (the tree and its entries).
+    pub objects: Vec<HashedObject>,
+    /// `Name <email>`.
+    pub author: String,
+    /// Commit time.
+    pub time: Timestamp,
+    /// Commit message.
+    pub message: String,
+    /// Further fields of the commit (a partial merge's keys).
+    pub extra: Map<String, Value>,
 }
 
-/// Builds a commit with `parents` that adds no event and has state `tree` (its new objects in `objects`), the
-/// metadata of `base` (the first parent) and the extra fields `extra`: a workspace's memory write, or a merge.
-#[allow(clippy::too_many_arguments)]
-pub fn build_state_commit(
-    parents: Vec<ObjectId>,
-    base: &Commit,
-    tree: Option<ObjectId>,
-    objects: Vec<HashedObject>,
-    author: String,
-    time: Timestamp,
-    message: String,
-    extra: Map<String, Value>,
-) -> BuiltCommit {
-    let commit = Commit {
-        parents,
-        events: None,
-        tree,
-        author,
-        time: time.to_rfc3339(),
-        message,
-        run: base.run.clone(),
-        extra,
-    };
-    BuiltCommit::seal(objects, commit)
+impl StateCommit {
+    /// Encodes the commit; its objects come first.
+    pub fn build(self) -> BuiltCommit {
+        let commit = Commit {
+            parents: self.parents,
+            events: None,
+            tree: self.tree,
+            author: self.author,
+            time: self.time.to_rfc3339(),
+            message: self.message,
+            run: self.meta,
+            extra: self.extra,
+        };
+        BuiltCommit::seal(self.objects, commit)
+    }
 }
 
 /// Everything a fork is made from.
@@ -522,21 +511,33 @@ fn apply_to_meta(meta: &mut RunMeta, event: &Event) {
 
 /// The event lists of a run, oldest first, following first parents from `head`.
 pub fn run_segments(store: &dyn ObjectStore, head: ObjectId) -> Result<Vec<EventList>, RepoError> {
-    let mut segments = Vec::new();
+    Ok(run_lists(store, head)?
+        .into_iter()
+        .map(|(_, list)| list)
+        .collect())
+}
+
+/// The event lists of a run with their ids, oldest first, following first parents from `head`.
+pub fn run_lists(
+    store: &dyn ObjectStore,
+    head: ObjectId,
+) -> Result<Vec<(ObjectId, EventList)>, RepoError> {
+    let mut lists = Vec::new();
     let mut next = Some(head);
     while let Some(id) = next {
         let commit = read_commit(store, id)?;
         if let Some(list_id) = commit.events {
             let raw = store.read(&list_id)?.ok_or_else(|| missing(list_id))?;
-            segments.push(EventList::decode(&raw).map_err(|source| RepoError::Decode {
+            let list = EventList::decode(&raw).map_err(|source| RepoError::Decode {
                 id: list_id,
                 source,
-            })?);
+            })?;
+            lists.push((list_id, list));
         }
         next = commit.first_parent();
     }
-    segments.reverse();
-    Ok(segments)
+    lists.reverse();
+    Ok(lists)
 }
 
 /// Reads an event object as stored (payload references not resolved).

@@ -354,16 +354,19 @@ impl Repository {
                 if !options.tags.is_empty() {
                     extra.insert(PARTIAL.into(), merged.considered.clone().into());
                 }
-                Ok(Some(history::build_state_commit(
-                    vec![to_head, from_head],
-                    target,
-                    tree,
-                    objects,
-                    author.clone(),
-                    time,
-                    message,
-                    extra,
-                )))
+                Ok(Some(
+                    history::StateCommit {
+                        parents: vec![to_head, from_head],
+                        meta: target.run.clone(),
+                        tree,
+                        objects,
+                        author: author.clone(),
+                        time,
+                        message,
+                        extra,
+                    }
+                    .build(),
+                ))
             },
         );
         let (head, _) = result.map_err(|error| match error {

@@ -32,8 +32,8 @@ pub use fork::ForkOutcome;
 pub use fsck::{FsckReport, Problem, Severity};
 pub use gc::{GcOptions, GcReport};
 pub use history::{
-    BuiltCommit, CommitInput, ForkInput, build_commit, build_fork, build_meta_commit,
-    build_state_commit, event_id_at, read_commit, read_event, read_run_events, run_segments,
+    BuiltCommit, CommitInput, ForkInput, StateCommit, build_commit, build_fork, event_id_at,
+    read_commit, read_event, read_run_events, run_segments,
 };
 pub use import::{
     ImportOptions, ImportOutcome, ImportProgress, ImportReport, ImportSession, SessionReport,

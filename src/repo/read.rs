@@ -234,15 +234,7 @@ impl RunFilter {
 impl Repository {
     /// The runs `filter` keeps, sorted by name; a run with staged events only is kept by an empty filter alone.
     pub fn runs_matching(&self, filter: &RunFilter) -> Result<Vec<RunSummary>, RepoError> {
-        self.filter_runs(self.runs()?, filter)
-    }
-
-    /// The runs of `runs` (as [`Repository::runs`] lists them) that `filter` keeps.
-    pub fn filter_runs(
-        &self,
-        runs: Vec<RunSummary>,
-        filter: &RunFilter,
-    ) -> Result<Vec<RunSummary>, RepoError> {
+        let runs = self.runs()?;
         if filter.is_empty() {
             return Ok(runs);
         }

@@ -11,7 +11,6 @@ use super::{RepoError, Repository};
 use crate::fsutil::{self, IoError};
 use crate::id::ObjectId;
 use crate::refs::{RefName, RefStore};
-use std::io::Write;
 use std::path::PathBuf;
 
 /// The list of removed heads whose objects gc deletes.
@@ -60,23 +59,7 @@ impl Repository {
 
     /// The heads removed since the last gc (a torn last line, from a crash while writing it, is passed over).
     pub(super) fn removed_heads(&self) -> Result<Vec<Removed>, RepoError> {
-        let path = self.removed_path();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(IoError {
-                    operation: "read",
-                    path,
-                    source,
-                }
-                .into());
-            }
-        };
-        Ok(text
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect())
+        Ok(fsutil::read_json_lines(&self.removed_path())?)
     }
 
     /// Forgets the removed heads `done` (gc deleted what only they reached); keeps any added since.
@@ -113,27 +96,8 @@ impl Repository {
 
     pub(super) fn record_removed(&self, removed: &Removed) -> Result<(), RepoError> {
         let _lock = self.removed_lock()?;
-        let path = self.removed_path();
-        let mut line = serde_json::to_vec(removed).expect("an entry serializes");
-        line.push(b'\n');
-        let created = !path.exists();
-        let io = |operation, source| IoError {
-            operation,
-            path: path.clone(),
-            source,
-        };
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|source| io("open", source))?;
-        file.write_all(&line)
-            .map_err(|source| io("append to", source))?;
-        file.sync_data().map_err(|source| io("flush", source))?;
-        if created {
-            fsutil::sync_dir(&self.dir)?;
-        }
-        Ok(())
+        let line = serde_json::to_vec(removed).expect("an entry serializes");
+        Ok(fsutil::append_line(&self.removed_path(), &line, true)?)
     }
 
     /// Removes `run`: its reference, reference log, staged events and import mark. Its objects stay until the

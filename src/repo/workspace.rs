@@ -68,7 +68,11 @@ impl Repository {
         parent: Option<&str>,
     ) -> Result<WorkspaceInfo, RepoError> {
         let reference = RefName::workspace(name)?;
-        self.check_ref_name_free(&reference)?;
+        super::capture::check_name_free(
+            name,
+            "workspaces/",
+            &[(self.dir.join("refs/workspaces"), "")],
+        )?;
         if self.refs.read(&reference)?.is_some() {
             return Err(RepoError::WorkspaceExists(name.to_string()));
         }
@@ -201,14 +205,19 @@ impl Repository {
                 }
                 let mut meta = commit.run.clone();
                 meta.inherits = None;
-                Ok(Some(history::build_meta_commit(
-                    child_head,
-                    commit,
-                    meta,
-                    author.clone(),
-                    time,
-                    format!("workspace {child}: parent {name} deleted"),
-                )))
+                Ok(Some(
+                    history::StateCommit {
+                        parents: vec![child_head],
+                        meta,
+                        tree: commit.tree,
+                        objects: Vec::new(),
+                        author: author.clone(),
+                        time,
+                        message: format!("workspace {child}: parent {name} deleted"),
+                        extra: Default::default(),
+                    }
+                    .build(),
+                ))
             })?;
         }
         Ok(head)
@@ -291,16 +300,19 @@ impl Repository {
                 };
                 changed = true;
                 let tree = state::save(&entries, &mut objects);
-                Ok(Some(history::build_state_commit(
-                    vec![head],
-                    commit,
-                    tree,
-                    objects,
-                    author.clone(),
-                    time,
-                    message,
-                    serde_json::Map::new(),
-                )))
+                Ok(Some(
+                    history::StateCommit {
+                        parents: vec![head],
+                        meta: commit.run.clone(),
+                        tree,
+                        objects,
+                        author: author.clone(),
+                        time,
+                        message,
+                        extra: Default::default(),
+                    }
+                    .build(),
+                ))
             })
             .map_err(|error| match error {
                 RepoError::UnknownRun(_) => RepoError::UnknownWorkspace(workspace.to_string()),
@@ -343,27 +355,6 @@ impl Repository {
             Err(error) => return Err(error.into()),
         }
         self.refs.remove_log(name)?;
-        Ok(())
-    }
-
-    /// Refuses a reference whose name would clash with another on disk (`a` and `a/b`).
-    fn check_ref_name_free(&self, name: &RefName) -> Result<(), RepoError> {
-        let refs = self.dir.join("refs");
-        let full = name.as_str();
-        for (index, _) in full.match_indices('/').skip(1) {
-            if refs.join(&full[..index]).is_file() {
-                return Err(RepoError::NameClash {
-                    name: full.to_string(),
-                    existing: full[..index].to_string(),
-                });
-            }
-        }
-        if refs.join(full).is_dir() {
-            return Err(RepoError::NameClash {
-                name: full.to_string(),
-                existing: format!("{full}/…"),
-            });
-        }
         Ok(())
     }
 }

@@ -641,16 +641,18 @@ impl SearchIndex {
         }
     }
 
-    /// Finds events matching `query` in the runs `options` allow, best first. Syncs the index first.
+    /// Finds events matching `query` in the runs `options` allow, best first. Syncs the index first, telling
+    /// `progress` how far it got.
     pub fn search(
         &mut self,
         repo: &Repository,
         query: &Query,
         options: &SearchOptions,
+        progress: &dyn Fn(SyncProgress),
     ) -> Result<Vec<Hit>, SearchError> {
         // One listing of the references: the index is brought up to it, and the scope is taken from it.
         let heads = run_heads(repo)?;
-        self.sync_with(repo, &heads, &|_| {})?;
+        self.sync_with(repo, &heads, progress)?;
         let everything = options.filter.is_empty() && options.runs.is_empty();
         let mut allowed: HashSet<String> = if options.filter.is_empty() {
             heads.into_keys().collect()
@@ -788,19 +790,6 @@ impl SearchIndex {
             .collect()
     }
 
-    /// Merges the index's segments into one (smaller and faster to query).
-    pub fn optimize(&self) -> Result<(), SearchError> {
-        let mut writer = self.writer()?;
-        let path = self.path.clone();
-        let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
-        let segments = self.index.searchable_segment_ids().map_err(fail)?;
-        if segments.len() > 1 {
-            writer.merge(&segments).wait().map_err(fail)?;
-        }
-        writer.wait_merging_threads().map_err(fail)?;
-        Ok(())
-    }
-
     /// Events indexed, and the index's size in bytes.
     pub fn stats(&mut self) -> Result<(u64, u64), SearchError> {
         self.reader
@@ -808,11 +797,6 @@ impl SearchIndex {
             .map_err(|error| Self::fail(&self.path, error))?;
         let events = self.reader.searcher().num_docs();
         Ok((events, folder_size(&self.path)))
-    }
-
-    /// The index folder.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 

@@ -36,17 +36,6 @@ pub enum Field {
     File,
 }
 
-impl Field {
-    /// The FTS5 column.
-    pub fn column(self) -> &'static str {
-        match self {
-            Field::Tool => "tool",
-            Field::Kind => "kind",
-            Field::File => "file",
-        }
-    }
-}
-
 /// Splits text into the words the index holds: runs of letters and digits, lowercased (as the index's tokenizer
 /// does).
 pub fn words(text: &str) -> Vec<String> {
