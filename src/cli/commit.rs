@@ -89,7 +89,13 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     }
     // A search index, when there is one, follows at once (best effort: a search catches it up anyway).
     #[cfg(feature = "search")]
-    hive::search::update_if_present(&repo);
+    hive::search::update_if_present(
+        &repo,
+        &outcomes
+            .iter()
+            .map(|outcome| outcome.run.clone())
+            .collect::<Vec<_>>(),
+    );
     out.finish()?;
     Ok(0)
 }

@@ -67,7 +67,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     }
     // A search index, when there is one, follows at once (best effort: a search catches it up anyway).
     #[cfg(feature = "search")]
-    hive::search::update_if_present(&repo);
+    hive::search::update_if_present(&repo, std::slice::from_ref(&outcome.run));
     out.finish()?;
     Ok(0)
 }

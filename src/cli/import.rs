@@ -339,6 +339,12 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
         }
     };
     let report = repo.import(&sessions, &options, &progress)?;
+    #[cfg(feature = "search")]
+    let touched: Vec<String> = report
+        .sessions
+        .iter()
+        .map(|session| session.run.clone())
+        .collect();
     let seconds = started.elapsed().as_secs_f64();
 
     let (mut created, mut appended, mut unchanged, mut failed) = (0, 0, 0, 0);
@@ -475,7 +481,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     }
     // A search index, when there is one, follows at once (best effort: a search catches it up anyway).
     #[cfg(feature = "search")]
-    hive::search::update_if_present(&repo);
+    hive::search::update_if_present(&repo, &touched);
     out.finish()?;
     Ok(if failed > 0 { code::BAD_INPUT } else { 0 })
 }

@@ -44,6 +44,10 @@ const BATCH_EVENTS: usize = 20_000;
 /// Memory for the index writer, over its threads.
 const WRITER_MEMORY: usize = 128 << 20;
 
+/// An update of fewer events than this (a commit's) uses one writer thread and this much memory.
+const SMALL_UPDATE: u64 = 5_000;
+const SMALL_WRITER_MEMORY: usize = 20 << 20;
+
 /// How long a sync waits for another process that is writing the index.
 const WRITER_WAIT: Duration = Duration::from_secs(60);
 
@@ -300,11 +304,19 @@ impl SearchIndex {
     }
 
     /// The index writer, waiting while another process holds it.
-    fn writer(&self) -> Result<IndexWriter, SearchError> {
+    /// The index writer for about `events` new events (a small update gets one thread and little memory), waiting
+    /// while another process holds it.
+    fn writer(&self, events: u64) -> Result<IndexWriter, SearchError> {
         let started = Instant::now();
-        let threads = std::thread::available_parallelism().map_or(1, |count| count.get().min(4));
+        let (threads, memory) = if events < SMALL_UPDATE {
+            (1, SMALL_WRITER_MEMORY)
+        } else {
+            let threads =
+                std::thread::available_parallelism().map_or(1, |count| count.get().min(4));
+            (threads, WRITER_MEMORY)
+        };
         loop {
-            match self.index.writer_with_num_threads(threads, WRITER_MEMORY) {
+            match self.index.writer_with_num_threads(threads, memory) {
                 Ok(writer) => return Ok(writer),
                 Err(tantivy::TantivyError::LockFailure(..))
                     if self.wait && started.elapsed() < WRITER_WAIT =>
@@ -318,7 +330,7 @@ impl SearchIndex {
 
     /// Deletes everything indexed; the next sync indexes every run again.
     pub fn clear(&mut self) -> Result<(), SearchError> {
-        let mut writer = self.writer()?;
+        let mut writer = self.writer(0)?;
         let path = self.path.clone();
         let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
         self.kept = None;
@@ -341,16 +353,39 @@ impl SearchIndex {
         progress: &dyn Fn(SyncProgress),
     ) -> Result<SyncReport, SearchError> {
         let heads = run_heads(repo)?;
-        self.sync_with(repo, &heads, progress)
+        self.sync_with(repo, &heads, None, progress)
+    }
+
+    /// Brings the index up to date with `runs` alone (the runs a command just changed, made or removed), reading
+    /// only their references.
+    pub fn sync_runs(
+        &mut self,
+        repo: &Repository,
+        runs: &[String],
+    ) -> Result<SyncReport, SearchError> {
+        use crate::refs::{RefName, RefStore};
+        let mut heads = HashMap::new();
+        for run in runs {
+            if let Some(head) = repo
+                .refs()
+                .read(&RefName::run(run).map_err(RepoError::from)?)
+                .map_err(RepoError::from)?
+            {
+                heads.insert(run.clone(), head);
+            }
+        }
+        let only: HashSet<String> = runs.iter().cloned().collect();
+        self.sync_with(repo, &heads, Some(&only), &|_| {})
     }
 
     /// What a sync would do given the bookkeeping `kept`: runs to drop, runs to index from a seq, runs whose head
-    /// moved without new events.
+    /// moved without new events. With `only`, runs not in it are left as they are.
     #[allow(clippy::type_complexity)]
     fn plan(
         repo: &Repository,
         kept: &Bookkeeping,
         heads: &HashMap<String, ObjectId>,
+        only: Option<&HashSet<String>>,
     ) -> Result<
         (
             Vec<String>,
@@ -366,6 +401,9 @@ impl SearchIndex {
         let mut work = Vec::new();
         let mut moved = Vec::new();
         for (name, indexed) in &kept.runs {
+            if only.is_some_and(|only| !only.contains(name)) {
+                continue;
+            }
             let Some(&now) = heads.get(name) else {
                 drop.push(name.clone());
                 continue;
@@ -404,22 +442,24 @@ impl SearchIndex {
         &mut self,
         repo: &Repository,
         heads: &HashMap<String, ObjectId>,
+        only: Option<&HashSet<String>>,
         progress: &dyn Fn(SyncProgress),
     ) -> Result<SyncReport, SearchError> {
         let mut report = SyncReport::default();
         // Nothing to do is found without the writer's lock; anything to do is planned again once it is held.
         let current = read_bookkeeping(&self.index)?;
-        let (drop, work, moved) = Self::plan(repo, &current, heads)?;
+        let (drop, work, moved) = Self::plan(repo, &current, heads, only)?;
         if drop.is_empty() && work.is_empty() && moved.is_empty() {
             self.kept = Some(current);
             return Ok(report);
         }
-        let mut writer = self.writer()?;
+        let planned: u64 = work.iter().map(|(_, _, from, to)| to - from).sum();
+        let mut writer = self.writer(planned)?;
         self.reader
             .reload()
             .map_err(|error| Self::fail(&self.path, error))?;
         let mut kept = read_bookkeeping(&self.index)?;
-        let (drop, work, moved) = Self::plan(repo, &kept, heads)?;
+        let (drop, work, moved) = Self::plan(repo, &kept, heads, only)?;
         let fields = self.fields;
         for name in &drop {
             if let Some(indexed) = kept.runs.remove(name) {
@@ -652,7 +692,7 @@ impl SearchIndex {
     ) -> Result<Vec<Hit>, SearchError> {
         // One listing of the references: the index is brought up to it, and the scope is taken from it.
         let heads = run_heads(repo)?;
-        self.sync_with(repo, &heads, progress)?;
+        self.sync_with(repo, &heads, None, progress)?;
         let everything = options.filter.is_empty() && options.runs.is_empty();
         let mut allowed: HashSet<String> = if options.filter.is_empty() {
             heads.into_keys().collect()
@@ -951,15 +991,15 @@ fn run_heads(repo: &Repository) -> Result<HashMap<String, ObjectId>, SearchError
         .collect())
 }
 
-/// Updates the index of `repo` if it has one (after a commit, import or removal), so that the next search starts
-/// warm. Best effort: a failure leaves the index to the next search's sync.
-pub fn update_if_present(repo: &Repository) {
+/// Updates the index of `repo`, if it has one, for `runs` (those a commit, import, fork or removal changed), so that
+/// the next search starts warm. Best effort: a failure leaves the index to the next search's sync.
+pub fn update_if_present(repo: &Repository, runs: &[String]) {
     if SearchIndex::path_in(repo).exists()
         && let Ok(mut index) = SearchIndex::open(repo)
     {
         // Never held up by another process writing the index: the next search catches up instead.
         index.wait = false;
-        let _ = index.sync(repo, &|_| {});
+        let _ = index.sync_runs(repo, runs);
     }
 }
 
