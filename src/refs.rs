@@ -320,6 +320,15 @@ impl RefStore for MemoryRefStore {
     }
 }
 
+/// How long a folder of references must have been left alone before [`FileRefStore::stamp`] trusts its time.
+pub const STAMP_SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// See [`FileRefStore::stamp`]: (folder under `refs/`, inode, modification time in nanoseconds) of each folder.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RefsStamp {
+    folders: Vec<(String, u64, u64)>,
+}
+
 /// References as files under `.hive/refs`, logs under `.hive/logs/refs`.
 #[derive(Debug, Clone)]
 pub struct FileRefStore {
@@ -421,6 +430,63 @@ impl FileRefStore {
             .collect::<Result<_, RefError>>()?;
         out.extend(read.into_iter().flatten());
         Ok(())
+    }
+
+    /// A stamp of the references under `refs/<folder>`: the identity and modification time of that folder and of
+    /// every folder below it. Any reference added, replaced or removed there (hive writes a reference by renaming
+    /// a new file into its folder) changes the time of its folder, so while two stamps are equal the references
+    /// are the same. `None` when a folder changed within the last [`STAMP_SETTLE`]: the clock of a file system
+    /// may be too coarse to tell a change made just now from one made a moment later.
+    pub fn stamp(&self, folder: &str) -> Result<Option<RefsStamp>, RefError> {
+        let now = std::time::SystemTime::now();
+        let mut folders = Vec::new();
+        let mut settled = true;
+        let root = self.refs.join(folder);
+        let mut pending = vec![root.clone()];
+        while let Some(dir) = pending.pop() {
+            let metadata = match fs::metadata(&dir) {
+                Ok(metadata) => metadata,
+                Err(error) if error.kind() == io::ErrorKind::NotFound && dir == root => {
+                    return Ok(Some(RefsStamp::default()));
+                }
+                Err(source) => {
+                    return Err(IoError {
+                        operation: "inspect",
+                        path: dir,
+                        source,
+                    }
+                    .into());
+                }
+            };
+            let modified = metadata.modified().context("inspect", &dir)?;
+            settled &= now
+                .duration_since(modified)
+                .is_ok_and(|age| age >= STAMP_SETTLE);
+            let since_epoch = modified
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            #[cfg(unix)]
+            let identity = std::os::unix::fs::MetadataExt::ino(&metadata);
+            #[cfg(not(unix))]
+            let identity = 0;
+            for entry in fsutil::list_dir(&dir)? {
+                if entry
+                    .file_type()
+                    .context("inspect", &entry.path())?
+                    .is_dir()
+                {
+                    pending.push(entry.path());
+                }
+            }
+            let relative = dir
+                .strip_prefix(&self.refs)
+                .expect("under refs")
+                .to_string_lossy()
+                .to_string();
+            folders.push((relative, identity, since_epoch.as_nanos() as u64));
+        }
+        folders.sort();
+        Ok(settled.then_some(RefsStamp { folders }))
     }
 
     fn collect_with(
@@ -744,6 +810,61 @@ mod tests {
             "", "a//b", ".hidden", "x.lock", "a b", "run@3", "-x", "a/../b",
         ] {
             assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Sets the modification time of every folder under `root` to `seconds` ago.
+    fn age_folders(root: &Path, seconds: u64) {
+        let when = std::time::SystemTime::now() - std::time::Duration::from_secs(seconds);
+        let mut pending = vec![root.to_path_buf()];
+        while let Some(dir) = pending.pop() {
+            fs::File::open(&dir).unwrap().set_modified(when).unwrap();
+            for entry in fs::read_dir(&dir).unwrap() {
+                let entry = entry.unwrap();
+                if entry.file_type().unwrap().is_dir() {
+                    pending.push(entry.path());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_stamp_changes_with_every_reference_and_waits_for_quiet_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileRefStore::new(dir.path());
+        let runs = dir.path().join("refs").join("runs");
+        let one = ObjectId::from_bytes([1; 32]);
+        let two = ObjectId::from_bytes([2; 32]);
+        // No folder yet: a stamp of nothing, which the first reference changes.
+        let empty = store.stamp("runs").unwrap().unwrap();
+        let set = |name: &str, old, new| {
+            store
+                .update(&RefName::run(name).unwrap(), old, new, &entry())
+                .unwrap()
+        };
+        set("a", None, Some(one));
+        // Just written: not to be trusted yet.
+        assert_eq!(store.stamp("runs").unwrap(), None);
+        age_folders(&runs, 60);
+        let first = store.stamp("runs").unwrap().unwrap();
+        assert_ne!(first, empty);
+        assert_eq!(store.stamp("runs").unwrap().as_ref(), Some(&first));
+        let mut seen = vec![empty, first];
+        // Each kind of change, aged a different amount so that the folders are settled again: a new value, a new
+        // reference in a new folder, one in that folder, a removal.
+        let changes: [(&str, Option<ObjectId>, Option<ObjectId>); 4] = [
+            ("a", Some(one), Some(two)),
+            ("fix/again", None, Some(one)),
+            ("fix/more", None, Some(two)),
+            ("a", Some(two), None),
+        ];
+        for (age, (name, old, new)) in (30..).zip(changes) {
+            set(name, old, new);
+            assert_eq!(store.stamp("runs").unwrap(), None, "{name}");
+            age_folders(&runs, age);
+            let stamp = store.stamp("runs").unwrap().unwrap();
+            assert!(!seen.contains(&stamp), "{name}: {stamp:?}");
+            seen.push(stamp);
         }
     }
 }

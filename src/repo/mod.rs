@@ -39,7 +39,7 @@ pub use import::{
     ImportOptions, ImportOutcome, ImportProgress, ImportReport, ImportSession, SessionReport,
 };
 pub use merge::{Branch, Conflict, MergeOptions, MergeOutcome, merge_base};
-pub use read::{RunFilter, RunSummary, ShownEvent};
+pub use read::{RunFacts, RunFilter, RunSummary, ShownEvent};
 pub use remove::RemoveOutcome;
 pub use repack::geometric_split;
 pub use replay::{Replay, ReplayedEvent};

@@ -195,39 +195,81 @@ impl RunFilter {
             && self.workspace.is_none()
     }
 
-    /// Whether a run with this head commit passes every condition but the author's.
-    pub fn matches_head(&self, commit: &Commit) -> bool {
-        let meta = &commit.run;
+    /// Whether the run described by `facts` is kept. An author is compared only with `facts.author`, so facts
+    /// made without it are not kept by a filter on the author.
+    pub fn matches(&self, facts: &RunFacts) -> bool {
         let contains = |value: &Option<String>, part: &Option<String>| match part {
             None => true,
             Some(part) => value
                 .as_deref()
                 .is_some_and(|value| value.to_lowercase().contains(&part.to_lowercase())),
         };
-        let time = meta
-            .started
+        let time = facts
+            .time
             .as_deref()
-            .and_then(|text| crate::time::Timestamp::parse(text).ok())
-            .or_else(|| crate::time::Timestamp::parse(&commit.time).ok());
+            .and_then(|text| crate::time::Timestamp::parse(text).ok());
         self.status
             .as_ref()
-            .is_none_or(|status| meta.status.as_ref() == Some(status))
+            .is_none_or(|status| facts.status.as_ref() == Some(status))
             && self
                 .min_rating
-                .is_none_or(|least| meta.rating.is_some_and(|rating| rating >= least))
-            && self.tags.iter().all(|tag| meta.tags.contains(tag))
-            && contains(&meta.agent, &self.agent)
-            && contains(&meta.model, &self.model)
+                .is_none_or(|least| facts.rating.is_some_and(|rating| rating >= least))
+            && self.tags.iter().all(|tag| facts.tags.contains(tag))
+            && contains(&facts.agent, &self.agent)
+            && contains(&facts.model, &self.model)
+            && contains(&facts.author, &self.author)
             && self
                 .workspace
                 .as_ref()
-                .is_none_or(|workspace| meta.workspace.as_ref() == Some(workspace))
+                .is_none_or(|workspace| facts.workspace.as_ref() == Some(workspace))
             && self
                 .since
                 .is_none_or(|since| time.is_some_and(|time| time >= since))
             && self
                 .until
                 .is_none_or(|until| time.is_some_and(|time| time <= until))
+    }
+}
+
+/// What a [`RunFilter`] looks at in a run: its head commit's metadata and the author of its first commit.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunFacts {
+    /// The run's status.
+    pub status: Option<String>,
+    /// The run's rating.
+    pub rating: Option<i64>,
+    /// The run's tags.
+    pub tags: Vec<String>,
+    /// The agent.
+    pub agent: Option<String>,
+    /// The model.
+    pub model: Option<String>,
+    /// The run's workspace.
+    pub workspace: Option<String>,
+    /// The time of the run's first event, else of its head commit (RFC 3339).
+    pub time: Option<String>,
+    /// The author of the run's first commit (`Name <email>`); `None` when not looked up.
+    pub author: Option<String>,
+}
+
+impl RunFacts {
+    /// The facts `head` states, without the author (see [`Repository::first_author`]).
+    pub fn of_head(head: &Commit) -> RunFacts {
+        let meta = &head.run;
+        RunFacts {
+            status: meta.status.clone(),
+            rating: meta.rating,
+            tags: meta.tags.clone(),
+            agent: meta.agent.clone(),
+            model: meta.model.clone(),
+            workspace: meta.workspace.clone(),
+            time: meta
+                .started
+                .clone()
+                .filter(|text| crate::time::Timestamp::parse(text).is_ok())
+                .or_else(|| Some(head.time.clone())),
+            author: None,
+        }
     }
 }
 
@@ -243,21 +285,23 @@ impl Repository {
             let Some((head, commit)) = &run.head else {
                 continue;
             };
-            if !filter.matches_head(commit) {
-                continue;
+            let mut facts = RunFacts::of_head(commit);
+            if filter.author.is_some() {
+                facts.author = Some(self.first_author(*head)?);
             }
-            if let Some(author) = &filter.author {
-                let first = self
-                    .log_from(*head, None)?
-                    .pop()
-                    .map(|(_, commit)| commit.author)
-                    .unwrap_or_default();
-                if !first.to_lowercase().contains(&author.to_lowercase()) {
-                    continue;
-                }
+            if filter.matches(&facts) {
+                kept.push(run);
             }
-            kept.push(run);
         }
         Ok(kept)
+    }
+
+    /// The author of the first commit of the run whose head is `head`.
+    pub fn first_author(&self, head: ObjectId) -> Result<String, RepoError> {
+        Ok(self
+            .log_from(head, None)?
+            .pop()
+            .map(|(_, commit)| commit.author)
+            .unwrap_or_default())
     }
 }

@@ -1,8 +1,8 @@
 //! Search: a full-text index of every run's events, ranked by BM25.
 //!
 //! The index is a tantivy index in `.hive/index/search/`, derived from the objects and never the only copy of
-//! anything. Each commit of the index carries, as its payload, what it holds of each run: the head and the number
-//! of events indexed. [`SearchIndex::sync`] compares that with the references and indexes what is new (events
+//! anything. Each commit of the index names, in its payload, the file that says what it holds of each run (the
+//! head, the number of events indexed, what filters look at). [`SearchIndex::sync`] compares that with the references and indexes what is new (events
 //! appended to a run), re-indexes a run whose history was replaced, and drops runs that are gone, in one index
 //! commit, so the index and its bookkeeping never disagree. A search syncs first, so its results always match the
 //! references at that moment: a removed run's events are never returned, and nothing outside the scope asked for
@@ -21,7 +21,7 @@ pub use snippet::{Snippet, snippet};
 pub use text::{EventText, event_text};
 
 use crate::id::ObjectId;
-use crate::repo::{RepoError, Repository, RunFilter};
+use crate::repo::{RepoError, Repository, RunFacts, RunFilter};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -33,7 +33,7 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
 
 /// Index format; an index of another format is made again.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 12;
 
 /// Payloads stored as blobs of at most this many bytes are searched (config `search.max_payload`).
 pub const DEFAULT_MAX_PAYLOAD: u64 = 1 << 20;
@@ -145,12 +145,28 @@ pub fn fuse<K: Clone + Eq + std::hash::Hash>(lists: &[Vec<K>]) -> Vec<K> {
     order
 }
 
-/// What the index holds of each run, kept as the payload of each index commit.
+/// What the index holds of each run. Kept in a file of its own, `.hive/index/search-runs/DIGEST`, named by the
+/// payload of the index commit it goes with (see [`Payload`]).
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Bookkeeping {
-    format: u32,
     next_id: u64,
     runs: BTreeMap<String, IndexedRun>,
+}
+
+/// The payload of each index commit: the index's format and the blake3 digest of its bookkeeping file (empty for
+/// an index that holds nothing). Small, so that opening the index stays cheap however many runs it holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Payload {
+    format: u32,
+    runs: String,
+}
+
+/// The stamp kept beside the index (`.hive/index/search.stamp`): the index whose bookkeeping has this digest
+/// matched the references when their folders had this stamp.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedStamp {
+    bookkeeping: String,
+    refs: crate::refs::RefsStamp,
 }
 
 /// What the index holds of one run.
@@ -164,6 +180,8 @@ struct IndexedRun {
     events: u64,
     /// The id of the last event indexed, to tell that a moved run goes on from it.
     last_event: Option<String>,
+    /// What filters look at, from the head indexed, so that a filtered search reads no commit.
+    facts: RunFacts,
 }
 
 /// The index's fields.
@@ -196,7 +214,7 @@ struct Found {
 }
 
 /// Bytes of an event's text kept in the index for passages.
-const KEPT_TEXT: usize = 320;
+const KEPT_TEXT: usize = 2048;
 
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
@@ -221,8 +239,6 @@ pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
     path: PathBuf,
-    /// The bookkeeping as the last sync left it, for the search that follows.
-    kept: Option<Bookkeeping>,
     /// Whether to wait for another process that writes the index (else give up at once).
     wait: bool,
 }
@@ -255,7 +271,11 @@ impl SearchIndex {
         let index = match Index::open_in_dir(&path) {
             Ok(index)
                 if index.schema() == schema
-                    && read_bookkeeping(&index).is_ok_and(|kept| kept.format == FORMAT) =>
+                    && read_payload(&index).is_ok_and(|payload| {
+                        payload.format == FORMAT
+                            && (payload.runs.is_empty()
+                                || runs_dir(&path).join(&payload.runs).is_file())
+                    }) =>
             {
                 index
             }
@@ -266,9 +286,11 @@ impl SearchIndex {
                 // Kept text is compressed with zstd, in blocks larger than tantivy's default.
                 let settings = tantivy::IndexSettings {
                     docstore_compression: tantivy::store::Compressor::Zstd(
-                        tantivy::store::ZstdCompressor::default(),
+                        tantivy::store::ZstdCompressor {
+                            compression_level: Some(9),
+                        },
                     ),
-                    docstore_blocksize: 64 << 10,
+                    docstore_blocksize: 256 << 10,
                     ..tantivy::IndexSettings::default()
                 };
                 let index = Index::builder()
@@ -279,12 +301,8 @@ impl SearchIndex {
                 let mut writer: IndexWriter = index
                     .writer_with_num_threads(1, 15 << 20)
                     .map_err(|error| fail(&error))?;
-                let mut prepared = writer.prepare_commit().map_err(|error| fail(&error))?;
-                prepared.set_payload(&bookkeeping_text(&Bookkeeping {
-                    format: FORMAT,
-                    ..Bookkeeping::default()
-                }));
-                prepared.commit().map_err(|error| fail(&error))?;
+                let _ = std::fs::remove_dir_all(runs_dir(&path));
+                commit_with(&path, &mut writer, &Bookkeeping::default())?;
                 index
             }
         };
@@ -298,7 +316,6 @@ impl SearchIndex {
             reader,
             fields,
             path,
-            kept: None,
             wait: true,
         })
     }
@@ -333,14 +350,8 @@ impl SearchIndex {
         let mut writer = self.writer(0)?;
         let path = self.path.clone();
         let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
-        self.kept = None;
         writer.delete_all_documents().map_err(fail)?;
-        let mut prepared = writer.prepare_commit().map_err(fail)?;
-        prepared.set_payload(&bookkeeping_text(&Bookkeeping {
-            format: FORMAT,
-            ..Bookkeeping::default()
-        }));
-        prepared.commit().map_err(fail)?;
+        commit_with(&path, &mut writer, &Bookkeeping::default())?;
         writer.wait_merging_threads().map_err(fail)?;
         self.reader.reload().map_err(fail)?;
         Ok(())
@@ -447,10 +458,9 @@ impl SearchIndex {
     ) -> Result<SyncReport, SearchError> {
         let mut report = SyncReport::default();
         // Nothing to do is found without the writer's lock; anything to do is planned again once it is held.
-        let current = read_bookkeeping(&self.index)?;
+        let (_, current) = self.current()?;
         let (drop, work, moved) = Self::plan(repo, &current, heads, only)?;
         if drop.is_empty() && work.is_empty() && moved.is_empty() {
-            self.kept = Some(current);
             return Ok(report);
         }
         let planned: u64 = work.iter().map(|(_, _, from, to)| to - from).sum();
@@ -458,7 +468,7 @@ impl SearchIndex {
         self.reader
             .reload()
             .map_err(|error| Self::fail(&self.path, error))?;
-        let mut kept = read_bookkeeping(&self.index)?;
+        let (_, mut kept) = self.current()?;
         let (drop, work, moved) = Self::plan(repo, &kept, heads, only)?;
         let fields = self.fields;
         for name in &drop {
@@ -470,6 +480,11 @@ impl SearchIndex {
         for (name, head) in &moved {
             if let Some(indexed) = kept.runs.get_mut(name) {
                 indexed.head = head.to_hex();
+                let author = indexed.facts.author.take();
+                indexed.facts = RunFacts {
+                    author,
+                    ..RunFacts::of_head(&crate::repo::read_commit(repo.odb(), *head)?)
+                };
             }
         }
         let max_payload = repo.search_max_payload();
@@ -495,12 +510,9 @@ impl SearchIndex {
         }
         let path = self.path.clone();
         let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
-        let mut prepared = writer.prepare_commit().map_err(fail)?;
-        prepared.set_payload(&bookkeeping_text(&kept));
-        prepared.commit().map_err(fail)?;
+        commit_with(&path, &mut writer, &kept)?;
         writer.wait_merging_threads().map_err(fail)?;
         self.reader.reload().map_err(fail)?;
-        self.kept = Some(kept);
         Ok(report)
     }
 
@@ -633,17 +645,26 @@ impl SearchIndex {
                 report.text_bytes += text.text.len() as u64;
                 last = Some(event_id.to_hex());
             }
-            let previous = kept
-                .runs
-                .get(name)
-                .and_then(|indexed| indexed.last_event.clone());
+            let previous = kept.runs.get(name);
+            let last_event =
+                last.or_else(|| previous.and_then(|indexed| indexed.last_event.clone()));
+            // The first commit stays as the run grows.
+            let author = match previous.and_then(|indexed| indexed.facts.author.clone()) {
+                Some(author) if *from > 0 => author,
+                _ => repo.first_author(*head)?,
+            };
+            let facts = RunFacts {
+                author: Some(author),
+                ..RunFacts::of_head(&crate::repo::read_commit(repo.odb(), *head)?)
+            };
             kept.runs.insert(
                 name.clone(),
                 IndexedRun {
                     id,
                     head: head.to_hex(),
                     events: *to,
-                    last_event: last.or(previous),
+                    last_event,
+                    facts,
                 },
             );
             report.runs_updated += 1;
@@ -681,6 +702,93 @@ impl SearchIndex {
         }
     }
 
+    /// The bookkeeping of the index once it matches every run's reference. When the references have not changed
+    /// since the index was last found to match them (the stamp kept beside the index: the folders' stamp and the
+    /// bookkeeping's digest), no reference is read; otherwise every reference is read and the index synced.
+    fn matching(
+        &mut self,
+        repo: &Repository,
+        progress: &dyn Fn(SyncProgress),
+    ) -> Result<Bookkeeping, SearchError> {
+        let stamp_path = self.path.with_extension("stamp");
+        let saved: Option<SavedStamp> = std::fs::read(&stamp_path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        if let Some(saved) = saved
+            && read_payload(&self.index)?.runs == saved.bookkeeping
+            && repo.refs().stamp("runs").map_err(RepoError::from)? == Some(saved.refs)
+        {
+            let (payload, kept) = self.current()?;
+            if payload.runs == saved.bookkeeping {
+                return Ok(kept);
+            }
+        }
+        // Taken before the references are read: a change made while they are read shows in the next stamp.
+        let before = repo.refs().stamp("runs").map_err(RepoError::from)?;
+        let heads = run_heads(repo)?;
+        self.sync_with(repo, &heads, None, progress)?;
+        // What the index holds now (another process may have committed since), stamped only if it is what was read.
+        let (payload, kept) = self.current()?;
+        let holds_heads = kept.runs.len() == heads.len()
+            && kept.runs.iter().all(|(name, indexed)| {
+                heads
+                    .get(name)
+                    .is_some_and(|head| head.to_hex() == indexed.head)
+            });
+        if let Some(refs) = before
+            && holds_heads
+        {
+            let saved = SavedStamp {
+                bookkeeping: payload.runs,
+                refs,
+            };
+            // Derived and checked when read: not flushed, and a failure to write it only costs the next search
+            // a reading of the references.
+            let _ = crate::fsutil::write_atomic(
+                &stamp_path,
+                &serde_json::to_vec(&saved).expect("the stamp serializes"),
+                false,
+            );
+        }
+        Ok(kept)
+    }
+
+    /// The payload of the index's last commit and the bookkeeping it names, checked against its digest.
+    fn current(&self) -> Result<(Payload, Bookkeeping), SearchError> {
+        let mut attempts = 0;
+        loop {
+            let payload = read_payload(&self.index)?;
+            if payload.runs.is_empty() {
+                return Ok((payload, Bookkeeping::default()));
+            }
+            let file = runs_dir(&self.path).join(&payload.runs);
+            match std::fs::read(&file) {
+                Ok(bytes) => {
+                    if blake3::hash(&bytes).to_hex().as_str() != payload.runs {
+                        return Err(Self::fail(
+                            &self.path,
+                            format!("{} does not match its digest", file.display()),
+                        ));
+                    }
+                    let kept = serde_json::from_slice(&bytes).map_err(|error| {
+                        Self::fail(&self.path, format!("{}: {error}", file.display()))
+                    })?;
+                    return Ok((payload, kept));
+                }
+                // Another process committed twice since the payload was read and removed the file: read again.
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound && attempts < 8 => {
+                    attempts += 1;
+                }
+                Err(error) => {
+                    return Err(Self::fail(
+                        &self.path,
+                        format!("{}: {error}", file.display()),
+                    ));
+                }
+            }
+        }
+    }
+
     /// Finds events matching `query` in the runs `options` allow, best first. Syncs the index first, telling
     /// `progress` how far it got.
     pub fn search(
@@ -690,34 +798,21 @@ impl SearchIndex {
         options: &SearchOptions,
         progress: &dyn Fn(SyncProgress),
     ) -> Result<Vec<Hit>, SearchError> {
-        // One listing of the references: the index is brought up to it, and the scope is taken from it.
-        let heads = run_heads(repo)?;
-        self.sync_with(repo, &heads, None, progress)?;
+        // The index as it matches the references: the runs searched and their facts come from it.
+        let kept = self.matching(repo, progress)?;
         let everything = options.filter.is_empty() && options.runs.is_empty();
-        let mut allowed: HashSet<String> = if options.filter.is_empty() {
-            heads.into_keys().collect()
-        } else {
-            repo.runs_matching(&options.filter)?
-                .into_iter()
-                .map(|run| run.name)
-                .collect()
-        };
-        if !options.runs.is_empty() {
-            allowed.retain(|name| options.runs.contains(name));
-        }
-        if allowed.is_empty() {
-            return Ok(Vec::new());
-        }
-        let kept = match self.kept.take() {
-            Some(kept) => kept,
-            None => read_bookkeeping(&self.index)?,
-        };
         let names: HashMap<u64, String> = kept
             .runs
             .iter()
-            .filter(|(name, _)| allowed.contains(*name))
+            .filter(|(name, indexed)| {
+                (options.runs.is_empty() || options.runs.contains(*name))
+                    && options.filter.matches(&indexed.facts)
+            })
             .map(|(name, indexed)| (indexed.id, name.clone()))
             .collect();
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
         let scope: Vec<u64> = names.keys().copied().collect();
         let tantivy_query = self.tantivy_query(query, (!everything).then_some(scope.as_slice()));
         // What other processes committed to the index since it was opened is seen too.
@@ -801,19 +896,21 @@ impl SearchIndex {
             .collect();
         let highlight = query.highlight_words();
         let max_payload = repo.search_max_payload();
-        // The passage comes from the text the index keeps when the words are in it; else the event is read (on
-        // every core, as events sit in different pack frames).
+        // The passage comes from the text the index keeps when the words are in it or it is the whole text (a cut
+        // one is at most 3 bytes short of KEPT_TEXT, at a character boundary); else the event is read (on
+        // every core, each frame decompressed only as far as the event, as events sit in different frames).
         use rayon::prelude::*;
         ranked
             .into_par_iter()
             .map(|hit| {
                 let kept = snippet(&hit.kept, &highlight, 160);
-                let passage = if !kept.highlights.is_empty() || hit.kept.len() < KEPT_TEXT / 2 {
+                let passage = if !kept.highlights.is_empty() || hit.kept.len() + 4 <= KEPT_TEXT {
                     kept
                 } else {
-                    let stored = crate::repo::read_event(repo.odb(), hit.id)?;
+                    let sparse = repo.odb().sparse();
+                    let stored = crate::repo::read_event(&sparse, hit.id)?;
                     let text =
-                        event_text(repo.odb(), &stored, max_payload).map_err(RepoError::from)?;
+                        event_text(&sparse, &stored, max_payload).map_err(RepoError::from)?;
                     snippet(&text.text, &highlight, 160)
                 };
                 Ok(Hit {
@@ -964,11 +1061,57 @@ fn call_tool(
         .map(str::to_string))
 }
 
-fn bookkeeping_text(kept: &Bookkeeping) -> String {
-    serde_json::to_string(kept).expect("the bookkeeping serializes")
+/// The folder of bookkeeping files beside the index at `path`.
+fn runs_dir(path: &Path) -> PathBuf {
+    path.with_file_name("search-runs")
 }
 
-fn read_bookkeeping(index: &Index) -> Result<Bookkeeping, SearchError> {
+/// Commits what `writer` holds with `kept` as its bookkeeping: the file first (flushed, so that a committed index
+/// never names a file that is not there), then the index commit that names it, then the files no reader needs
+/// any more (all but this one and the one before, which a search that started just now may still be reading).
+fn commit_with(
+    path: &Path,
+    writer: &mut IndexWriter,
+    kept: &Bookkeeping,
+) -> Result<(), SearchError> {
+    let fail = |error: &dyn std::fmt::Display| SearchIndex::fail(path, error);
+    let dir = runs_dir(path);
+    let previous = writer
+        .index()
+        .load_metas()
+        .ok()
+        .and_then(|metas| serde_json::from_str::<Payload>(metas.payload.as_deref()?).ok())
+        .map(|payload| payload.runs);
+    let runs = if kept.runs.is_empty() {
+        String::new()
+    } else {
+        let text = serde_json::to_vec(kept).expect("the bookkeeping serializes");
+        let digest = blake3::hash(&text).to_hex().to_string();
+        crate::fsutil::create_dir_all(&dir).map_err(|error| fail(&error))?;
+        crate::fsutil::write_atomic(&dir.join(&digest), &text, true)
+            .map_err(|error| fail(&error))?;
+        digest
+    };
+    let payload = Payload {
+        format: FORMAT,
+        runs: runs.clone(),
+    };
+    let mut prepared = writer.prepare_commit().map_err(|error| fail(&error))?;
+    prepared.set_payload(&serde_json::to_string(&payload).expect("the payload serializes"));
+    prepared.commit().map_err(|error| fail(&error))?;
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name != runs.as_str() && Some(name.as_ref()) != previous.as_deref() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_payload(index: &Index) -> Result<Payload, SearchError> {
     let metas = index.load_metas().map_err(|error| SearchError::Index {
         path: PathBuf::new(),
         message: error.to_string(),

@@ -10,7 +10,7 @@ mod pack;
 
 pub use loose::LooseStore;
 pub use memory::MemoryStore;
-pub use odb::{Odb, OdbOptions};
+pub use odb::{Odb, OdbOptions, SparseReads};
 pub use pack::{
     Pack, PackBuffer, PackOptions, PackStore, PackSummary, PackWriter, order_for_packing,
     verify_pack, verify_pack_with,

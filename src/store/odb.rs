@@ -61,6 +61,36 @@ impl Odb {
     pub fn packs(&self) -> &PackStore {
         &self.packs
     }
+
+    /// This database for reading a few objects scattered over packs (see [`SparseReads`]).
+    pub fn sparse(&self) -> SparseReads<'_> {
+        SparseReads(self)
+    }
+}
+
+/// The object database, reading each packed object by decompressing its frame only as far as the object's end,
+/// without caching the frame: the cheaper way to read objects that share no frame. Writes go to the database.
+pub struct SparseReads<'a>(&'a Odb);
+
+impl ObjectStore for SparseReads<'_> {
+    fn read(&self, id: &ObjectId) -> Result<Option<RawObject>, StoreError> {
+        match self.0.packs.read_sparse(id)? {
+            Some(found) => Ok(Some(found)),
+            None => self.0.read(id),
+        }
+    }
+
+    fn contains(&self, id: &ObjectId) -> Result<bool, StoreError> {
+        self.0.contains(id)
+    }
+
+    fn write(&self, object: &HashedObject) -> Result<(), StoreError> {
+        self.0.write(object)
+    }
+
+    fn ids(&self) -> Result<Vec<ObjectId>, StoreError> {
+        self.0.ids()
+    }
 }
 
 impl ObjectStore for Odb {

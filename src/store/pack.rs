@@ -34,6 +34,9 @@ const FRAME_ROW_LEN: usize = 16;
 /// An entry length meaning "read the object's length from its header".
 const LENGTH_IN_HEADER: u32 = u32::MAX;
 const CHECKSUM_LEN: usize = 32;
+/// Compressed bytes given to the decoder at a time by [`Pack::canonical_sparse`].
+const SPARSE_INPUT: usize = 32 << 10;
+
 /// Decompressed frames kept per pack, so that reading a run's events in order decompresses each frame once.
 const FRAME_CACHE: usize = 4;
 
@@ -775,8 +778,9 @@ impl Pack {
         Ok(raw)
     }
 
-    /// Decompresses the frame `entry` lies in into `raw`, reusing its allocation.
-    fn decompress_into(&self, entry: &Entry, raw: &mut Vec<u8>) -> Result<(), StoreError> {
+    /// The compressed bytes of the frame `entry` lies in, checked against the pack's bounds and the size the index
+    /// gives it (so that a damaged index cannot ask for an absurd allocation).
+    fn frame_input(&self, entry: &Entry) -> Result<(usize, &[u8]), StoreError> {
         let start = usize::try_from(entry.frame_offset).unwrap_or(usize::MAX);
         let end = start.saturating_add(entry.frame_len as usize);
         if end > self.data.len() - CHECKSUM_LEN || start < PACK_HEADER_LEN {
@@ -785,8 +789,6 @@ impl Pack {
                 format!("frame at {start} runs past the end of the pack"),
             ));
         }
-        // The decompressed size the index claims must be what the frame's own header says, so that a damaged
-        // index cannot ask for an absurd allocation.
         let declared = zstd::zstd_safe::get_frame_content_size(&self.data[start..end]);
         if !matches!(declared, Ok(Some(size)) if size == u64::from(entry.frame_raw_len)) {
             return Err(corrupt(
@@ -794,6 +796,100 @@ impl Pack {
                 format!("frame at {start} does not hold the size its index says"),
             ));
         }
+        Ok((start, &self.data[start..end]))
+    }
+
+    /// The canonical bytes of the object at `position`, decompressing its frame only as far as the object's end
+    /// (half of it on average) and leaving the frame cache alone: for objects read one here and one there, such
+    /// as the passages of search results. A frame already cached is used as it is.
+    pub fn canonical_sparse(&self, position: usize) -> Result<Vec<u8>, StoreError> {
+        let entry = self.entry(position);
+        let outside = || {
+            corrupt(
+                &self.pack_path,
+                format!("object {} lies outside its frame", self.id_at(position)),
+            )
+        };
+        if let Some(frame) = self.cached(entry.frame_offset) {
+            return object_bytes(&frame, &entry)
+                .map(<[u8]>::to_vec)
+                .ok_or_else(outside);
+        }
+        let (start, input) = self.frame_input(&entry)?;
+        let broken = |error: &dyn std::fmt::Display| {
+            corrupt(
+                &self.pack_path,
+                format!("frame at {start} does not decompress: {error}"),
+            )
+        };
+        let object_start = entry.start as usize;
+        let limit = entry.frame_raw_len as usize;
+        let mut decoder = zstd::zstd_safe::DCtx::create();
+        // Straight into `out`, which never moves (its capacity is the whole frame, its pages touched only as
+        // written), rather than through the decoder's window and a copy; the input is given a piece at a time, so
+        // decoding stops soon after the object's end.
+        decoder
+            .set_parameter(zstd::zstd_safe::DParameter::StableOutBuffer(true))
+            .map_err(|code| broken(&zstd::zstd_safe::get_error_name(code)))?;
+        let mut out: Vec<u8> = Vec::with_capacity(limit);
+        let mut fed = 0;
+        // First as far as the object's header (when its length is there), then as far as its end.
+        let mut target = if entry.length == LENGTH_IN_HEADER {
+            object_start.saturating_add(crate::id::HEADER_LEN)
+        } else {
+            object_start.saturating_add(entry.length as usize)
+        };
+        loop {
+            if target > limit {
+                return Err(outside());
+            }
+            while out.len() < target {
+                if fed == input.len() {
+                    return Err(outside());
+                }
+                let piece = &input[fed..input.len().min(fed + SPARSE_INPUT)];
+                let mut piece = zstd::zstd_safe::InBuffer::around(piece);
+                let position = out.len();
+                let mut output = zstd::zstd_safe::OutBuffer::around_pos(&mut out, position);
+                decoder
+                    .decompress_stream(&mut output, &mut piece)
+                    .map_err(|code| broken(&zstd::zstd_safe::get_error_name(code)))?;
+                if piece.pos() == 0 && out.len() == position {
+                    return Err(broken(&"no progress"));
+                }
+                fed += piece.pos();
+            }
+            match object_bytes(&out, &entry) {
+                Some(bytes) => return Ok(bytes.to_vec()),
+                None => {
+                    let body = crate::id::declared_len(&out[object_start..]).ok_or_else(outside)?;
+                    let whole = usize::try_from(body)
+                        .ok()
+                        .and_then(|body| body.checked_add(crate::id::HEADER_LEN))
+                        .and_then(|length| length.checked_add(object_start))
+                        .ok_or_else(outside)?;
+                    if whole <= target {
+                        return Err(outside());
+                    }
+                    target = whole;
+                }
+            }
+        }
+    }
+
+    /// The decompressed frame at `offset`, if the cache holds it.
+    fn cached(&self, offset: u64) -> Option<Arc<Vec<u8>>> {
+        self.frames
+            .lock()
+            .expect("lock poisoned only by a panic")
+            .iter()
+            .find(|(cached, _)| *cached == offset)
+            .map(|(_, frame)| frame.clone())
+    }
+
+    /// Decompresses the frame `entry` lies in into `raw`, reusing its allocation.
+    fn decompress_into(&self, entry: &Entry, raw: &mut Vec<u8>) -> Result<(), StoreError> {
+        let (start, input) = self.frame_input(entry)?;
         raw.clear();
         raw.reserve(entry.frame_raw_len as usize);
         let mut decompressor = zstd::bulk::Decompressor::new().map_err(|error| {
@@ -803,7 +899,7 @@ impl Pack {
             )
         })?;
         decompressor
-            .decompress_to_buffer(&self.data[start..end], raw)
+            .decompress_to_buffer(input, raw)
             .map_err(|error| {
                 corrupt(
                     &self.pack_path,
@@ -1108,6 +1204,17 @@ impl PackStore {
         Ok(None)
     }
 
+    /// Reads `id` as [`Pack::canonical_sparse`] does, if a pack holds it.
+    pub fn read_sparse(&self, id: &ObjectId) -> Result<Option<RawObject>, StoreError> {
+        let Some((pack, position)) = self.locate(id)? else {
+            return Ok(None);
+        };
+        let canonical = pack.canonical_sparse(position)?;
+        RawObject::from_canonical(&canonical)
+            .map(Some)
+            .map_err(|error| corrupt(&pack.pack_path, format!("object {id}: {error}")))
+    }
+
     /// Writes a pack with explicit options and opens it.
     pub fn write_pack_with(
         &self,
@@ -1369,5 +1476,65 @@ mod tests {
             let position = pack.find(&object.id()).unwrap();
             assert_eq!(pack.read_at(position).unwrap().body, object.body());
         }
+        for object in objects.iter().rev() {
+            let position = pack.find(&object.id()).unwrap();
+            assert_eq!(
+                pack.canonical_sparse(position).unwrap(),
+                object.raw().canonical_bytes()
+            );
+        }
+    }
+
+    /// An object read by decompressing its frame only as far as its end is the object, whether its frame is cached
+    /// or not, wherever it sits in its frame (first, middle, last, larger than the frame size).
+    #[test]
+    fn sparse_reads_return_each_object() {
+        let dir = tempfile::tempdir().unwrap();
+        let objects: Vec<HashedObject> = (0..400)
+            .map(|index| {
+                let repeat = if index % 97 == 0 {
+                    2000
+                } else {
+                    index % 50 + 1
+                };
+                RawObject::new(
+                    ObjectKind::Blob,
+                    format!("object {index} ").repeat(repeat).into_bytes(),
+                )
+                .hashed()
+            })
+            .collect();
+        let options = PackOptions {
+            frame_size: 8192,
+            ..PackOptions::default()
+        };
+        let summary = write_pack(dir.path(), &objects.iter().collect::<Vec<_>>(), &options)
+            .unwrap()
+            .unwrap();
+        let pack = Pack::open(&dir.path().join(format!("pack-{}.idx", summary.name))).unwrap();
+        assert!(pack.frame_count > 10, "several frames");
+        for warm in [false, true] {
+            for object in &objects {
+                let position = pack.find(&object.id()).unwrap();
+                assert_eq!(
+                    pack.canonical_sparse(position).unwrap(),
+                    object.raw().canonical_bytes(),
+                    "warm: {warm}"
+                );
+                if warm {
+                    pack.canonical_at(position).unwrap();
+                }
+            }
+        }
+        // Nothing was cached by the cold reads.
+        let store = PackStore::new(dir.path(), options).unwrap();
+        for object in &objects {
+            assert_eq!(
+                store.read_sparse(&object.id()).unwrap().as_ref(),
+                Some(object.raw())
+            );
+        }
+        let absent = RawObject::new(ObjectKind::Blob, b"absent".to_vec()).hashed();
+        assert_eq!(store.read_sparse(&absent.id()).unwrap(), None);
     }
 }

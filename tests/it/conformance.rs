@@ -95,6 +95,16 @@ fn object_database() {
 }
 
 #[test]
+fn object_database_read_sparsely() {
+    let dir = tempfile::tempdir().unwrap();
+    suite(
+        &Odb::open(dir.path(), OdbOptions::default())
+            .unwrap()
+            .sparse(),
+    );
+}
+
+#[test]
 fn pack_store_sees_packs_of_other_processes() {
     let dir = tempfile::tempdir().unwrap();
     let reader = PackStore::new(dir.path(), PackOptions::default()).unwrap();

@@ -232,6 +232,75 @@ fn scope_removal_and_rebuild() {
     assert!(project.hive(&["fsck"]).ok().contains("ok"));
 }
 
+/// Sets the modification time of every folder of run references to a minute ago, as if none had changed lately.
+fn settle_references(project: &Project) {
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    let mut pending = vec![project.hive_dir().join("refs").join("runs")];
+    while let Some(dir) = pending.pop() {
+        std::fs::File::open(&dir)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                pending.push(entry.path());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_search_reads_no_reference_while_none_changed() {
+    let project = Project::new();
+    project.stage_and_commit("a1", &session("needle in the first"));
+    project.stage_and_commit("fix/a2", &session("nothing here"));
+    settle_references(&project);
+    assert_eq!(runs_of(&hits(&project, &["needle"])), ["a1"]);
+    let stamp = project.hive_dir().join("index").join("search.stamp");
+    assert!(stamp.exists());
+    // The next search trusts the stamp: a reference spoilt in place (its folder untouched) is not even read.
+    let reference = project.hive_dir().join("refs").join("runs").join("a1");
+    let value = std::fs::read(&reference).unwrap();
+    std::fs::write(&reference, "not an id\n").unwrap();
+    assert_ne!(
+        project.hive(&["runs"]).code,
+        0,
+        "a reader of the references sees it"
+    );
+    assert_eq!(runs_of(&hits(&project, &["needle"])), ["a1"]);
+    // Filters are answered from the index too.
+    assert_eq!(
+        runs_of(&hits(&project, &["needle", "--agent", "claude"])),
+        ["a1"]
+    );
+    std::fs::write(&reference, value).unwrap();
+    // Every change to the references is seen by the next search: a new run, a tag (a new head), a run in a new
+    // folder, a removal.
+    project.stage_and_commit("a3", &session("needle in the third"));
+    assert_eq!(runs_of(&hits(&project, &["needle"])), ["a1", "a3"]);
+    settle_references(&project);
+    assert_eq!(runs_of(&hits(&project, &["needle"])), ["a1", "a3"]);
+    project.hive(&["tag", "a3", "kept"]).ok();
+    assert_eq!(
+        runs_of(&hits(&project, &["needle", "--tag", "kept"])),
+        ["a3"]
+    );
+    settle_references(&project);
+    project.stage_and_commit("more/a4", &session("needle in the fourth"));
+    assert_eq!(
+        runs_of(&hits(&project, &["needle"])),
+        ["a1", "a3", "more/a4"]
+    );
+    settle_references(&project);
+    assert_eq!(
+        runs_of(&hits(&project, &["needle"])),
+        ["a1", "a3", "more/a4"]
+    );
+    project.hive(&["rm", "a1"]).ok();
+    assert_eq!(runs_of(&hits(&project, &["needle"])), ["a3", "more/a4"]);
+}
+
 #[test]
 fn commits_and_searches_run_at_once() {
     let project = Project::new();
