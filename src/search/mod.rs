@@ -458,7 +458,7 @@ impl SearchIndex {
     ) -> Result<SyncReport, SearchError> {
         let mut report = SyncReport::default();
         // Nothing to do is found without the writer's lock; anything to do is planned again once it is held.
-        let (_, current) = self.current()?;
+        let (seen, current) = self.current()?;
         let (drop, work, moved) = Self::plan(repo, &current, heads, only)?;
         if drop.is_empty() && work.is_empty() && moved.is_empty() {
             return Ok(report);
@@ -468,8 +468,16 @@ impl SearchIndex {
         self.reader
             .reload()
             .map_err(|error| Self::fail(&self.path, error))?;
-        let (_, mut kept) = self.current()?;
+        // Read again only if another process committed while the lock was awaited.
+        let mut kept = if read_payload(&self.index)? == seen {
+            current
+        } else {
+            self.current()?.1
+        };
         let (drop, work, moved) = Self::plan(repo, &kept, heads, only)?;
+        if drop.is_empty() && work.is_empty() && moved.is_empty() {
+            return Ok(report);
+        }
         let fields = self.fields;
         for name in &drop {
             if let Some(indexed) = kept.runs.remove(name) {
