@@ -269,16 +269,7 @@ impl SearchIndex {
         let fail = |error: &dyn std::fmt::Display| Self::fail(&path, error);
         std::fs::create_dir_all(&path).map_err(|error| fail(&error))?;
         let index = match Index::open_in_dir(&path) {
-            Ok(index)
-                if index.schema() == schema
-                    && read_payload(&index).is_ok_and(|payload| {
-                        payload.format == FORMAT
-                            && (payload.runs.is_empty()
-                                || runs_dir(&path).join(&payload.runs).is_file())
-                    }) =>
-            {
-                index
-            }
+            Ok(index) if index.schema() == schema && read_payload(&index).is_ok() => index,
             _ => {
                 // Absent, of another format, or unreadable: derived data, made again from nothing.
                 let _ = std::fs::remove_dir_all(&path);
@@ -302,7 +293,19 @@ impl SearchIndex {
                     .writer_with_num_threads(1, 15 << 20)
                     .map_err(|error| fail(&error))?;
                 let _ = std::fs::remove_dir_all(runs_dir(&path));
-                commit_with(&path, &mut writer, &Bookkeeping::default())?;
+                // Run numbers start from the clock, so that a search still holding the record of a former index
+                // never takes another run's documents for its own.
+                let seed = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |since| since.as_micros() as u64);
+                commit_with(
+                    &path,
+                    &mut writer,
+                    &Bookkeeping {
+                        next_id: seed << 8,
+                        ..Bookkeeping::default()
+                    },
+                )?;
                 index
             }
         };
@@ -351,7 +354,16 @@ impl SearchIndex {
         let path = self.path.clone();
         let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
         writer.delete_all_documents().map_err(fail)?;
-        commit_with(&path, &mut writer, &Bookkeeping::default())?;
+        // Run numbers go on from where they were: never one a search may still hold for another run.
+        let next_id = self.current().map_or(0, |(_, kept)| kept.next_id);
+        commit_with(
+            &path,
+            &mut writer,
+            &Bookkeeping {
+                next_id,
+                ..Bookkeeping::default()
+            },
+        )?;
         writer.wait_merging_threads().map_err(fail)?;
         self.reader.reload().map_err(fail)?;
         Ok(())
@@ -766,9 +778,6 @@ impl SearchIndex {
         let mut attempts = 0;
         loop {
             let payload = read_payload(&self.index)?;
-            if payload.runs.is_empty() {
-                return Ok((payload, Bookkeeping::default()));
-            }
             let file = runs_dir(&self.path).join(&payload.runs);
             match std::fs::read(&file) {
                 Ok(bytes) => {
@@ -1090,16 +1099,11 @@ fn commit_with(
         .ok()
         .and_then(|metas| serde_json::from_str::<Payload>(metas.payload.as_deref()?).ok())
         .map(|payload| payload.runs);
-    let runs = if kept.runs.is_empty() {
-        String::new()
-    } else {
-        let text = serde_json::to_vec(kept).expect("the bookkeeping serializes");
-        let digest = blake3::hash(&text).to_hex().to_string();
-        crate::fsutil::create_dir_all(&dir).map_err(|error| fail(&error))?;
-        crate::fsutil::write_atomic(&dir.join(&digest), &text, true)
-            .map_err(|error| fail(&error))?;
-        digest
-    };
+    // Written even when it holds no run, for the run numbers it has given out.
+    let text = serde_json::to_vec(kept).expect("the bookkeeping serializes");
+    let runs = blake3::hash(&text).to_hex().to_string();
+    crate::fsutil::create_dir_all(&dir).map_err(|error| fail(&error))?;
+    crate::fsutil::write_atomic(&dir.join(&runs), &text, true).map_err(|error| fail(&error))?;
     let payload = Payload {
         format: FORMAT,
         runs: runs.clone(),
@@ -1119,15 +1123,28 @@ fn commit_with(
     Ok(())
 }
 
+/// The payload of the index's last commit; an error when it is not one this hive writes (an index of another
+/// format, written by another hive since this one was opened, is never taken for an empty one).
 fn read_payload(index: &Index) -> Result<Payload, SearchError> {
-    let metas = index.load_metas().map_err(|error| SearchError::Index {
+    let fail = |message: String| SearchError::Index {
         path: PathBuf::new(),
-        message: error.to_string(),
-    })?;
-    Ok(metas
+        message,
+    };
+    let metas = index
+        .load_metas()
+        .map_err(|error| fail(error.to_string()))?;
+    let payload: Payload = metas
         .payload
-        .and_then(|payload| serde_json::from_str(&payload).ok())
-        .unwrap_or_default())
+        .as_deref()
+        .and_then(|payload| serde_json::from_str(payload).ok())
+        .ok_or_else(|| fail("the index's last commit does not say what it holds".into()))?;
+    if payload.format != FORMAT {
+        return Err(fail(format!(
+            "the index is of format {}, this hive reads {FORMAT}",
+            payload.format
+        )));
+    }
+    Ok(payload)
 }
 
 /// Every run's head, from the references alone.
