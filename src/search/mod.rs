@@ -153,8 +153,7 @@ struct Bookkeeping {
     runs: BTreeMap<String, IndexedRun>,
 }
 
-/// The payload of each index commit: the index's format and the blake3 digest of its bookkeeping file (empty for
-/// an index that holds nothing). Small, so that opening the index stays cheap however many runs it holds.
+/// The payload of each index commit: the index's format and the blake3 digest of its bookkeeping file. Small, so that opening the index stays cheap however many runs it holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Payload {
     format: u32,
@@ -269,7 +268,7 @@ impl SearchIndex {
         let fail = |error: &dyn std::fmt::Display| Self::fail(&path, error);
         std::fs::create_dir_all(&path).map_err(|error| fail(&error))?;
         let index = match Index::open_in_dir(&path) {
-            Ok(index) if index.schema() == schema && read_payload(&index).is_ok() => index,
+            Ok(index) if index.schema() == schema && read_payload(&index, &path).is_ok() => index,
             _ => {
                 // Absent, of another format, or unreadable: derived data, made again from nothing.
                 let _ = std::fs::remove_dir_all(&path);
@@ -376,7 +375,7 @@ impl SearchIndex {
         progress: &dyn Fn(SyncProgress),
     ) -> Result<SyncReport, SearchError> {
         let heads = run_heads(repo)?;
-        self.sync_with(repo, &heads, None, progress)
+        Ok(self.sync_with(repo, &heads, None, progress)?.0)
     }
 
     /// Brings the index up to date with `runs` alone (the runs a command just changed, made or removed), reading
@@ -398,7 +397,7 @@ impl SearchIndex {
             }
         }
         let only: HashSet<String> = runs.iter().cloned().collect();
-        self.sync_with(repo, &heads, Some(&only), &|_| {})
+        Ok(self.sync_with(repo, &heads, Some(&only), &|_| {})?.0)
     }
 
     /// What a sync would do given the bookkeeping `kept`: runs to drop, runs to index from a seq, runs whose head
@@ -460,20 +459,21 @@ impl SearchIndex {
         Ok((drop, work, moved))
     }
 
-    /// [`SearchIndex::sync`] against `heads`, every run's head.
+    /// [`SearchIndex::sync`] against `heads`, every run's head; also returns the payload and bookkeeping of the
+    /// index commit it left (or found, with nothing to do).
     fn sync_with(
         &mut self,
         repo: &Repository,
         heads: &HashMap<String, ObjectId>,
         only: Option<&HashSet<String>>,
         progress: &dyn Fn(SyncProgress),
-    ) -> Result<SyncReport, SearchError> {
+    ) -> Result<(SyncReport, Payload, Bookkeeping), SearchError> {
         let mut report = SyncReport::default();
         // Nothing to do is found without the writer's lock; anything to do is planned again once it is held.
         let (seen, current) = self.current()?;
         let (drop, work, moved) = Self::plan(repo, &current, heads, only)?;
         if drop.is_empty() && work.is_empty() && moved.is_empty() {
-            return Ok(report);
+            return Ok((report, seen, current));
         }
         let planned: u64 = work.iter().map(|(_, _, from, to)| to - from).sum();
         let mut writer = self.writer(planned)?;
@@ -481,14 +481,14 @@ impl SearchIndex {
             .reload()
             .map_err(|error| Self::fail(&self.path, error))?;
         // Read again only if another process committed while the lock was awaited.
-        let mut kept = if read_payload(&self.index)? == seen {
-            current
+        let (seen, mut kept) = if read_payload(&self.index, &self.path)? == seen {
+            (seen, current)
         } else {
-            self.current()?.1
+            self.current()?
         };
         let (drop, work, moved) = Self::plan(repo, &kept, heads, only)?;
         if drop.is_empty() && work.is_empty() && moved.is_empty() {
-            return Ok(report);
+            return Ok((report, seen, kept));
         }
         let fields = self.fields;
         for name in &drop {
@@ -530,10 +530,10 @@ impl SearchIndex {
         }
         let path = self.path.clone();
         let fail = |error: tantivy::TantivyError| Self::fail(&path, error);
-        commit_with(&path, &mut writer, &kept)?;
+        let payload = commit_with(&path, &mut writer, &kept)?;
         writer.wait_merging_threads().map_err(fail)?;
         self.reader.reload().map_err(fail)?;
-        Ok(report)
+        Ok((report, payload, kept))
     }
 
     /// Adds seqs `from..to` of each run in `batch`.
@@ -734,21 +734,20 @@ impl SearchIndex {
         let saved: Option<SavedStamp> = std::fs::read(&stamp_path)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-        if let Some(saved) = saved
-            && read_payload(&self.index)?.runs == saved.bookkeeping
-            && repo.refs().stamp("runs").map_err(RepoError::from)? == Some(saved.refs)
-        {
+        if let Some(saved) = saved {
             let (payload, kept) = self.current()?;
-            if payload.runs == saved.bookkeeping {
+            if payload.runs == saved.bookkeeping
+                && repo.refs().stamp("runs").map_err(RepoError::from)? == Some(saved.refs)
+            {
                 return Ok(kept);
             }
         }
         // Taken before the references are read: a change made while they are read shows in the next stamp.
         let before = repo.refs().stamp("runs").map_err(RepoError::from)?;
         let heads = run_heads(repo)?;
-        self.sync_with(repo, &heads, None, progress)?;
-        // What the index holds now (another process may have committed since), stamped only if it is what was read.
-        let (payload, kept) = self.current()?;
+        let (_, payload, kept) = self.sync_with(repo, &heads, None, progress)?;
+        // Stamped only if the index holds exactly the heads read (a commit of another process it waited for may
+        // have left it elsewhere).
         let holds_heads = kept.runs.len() == heads.len()
             && kept.runs.iter().all(|(name, indexed)| {
                 heads
@@ -762,8 +761,8 @@ impl SearchIndex {
                 bookkeeping: payload.runs,
                 refs,
             };
-            // Derived and checked when read: not flushed, and a failure to write it only costs the next search
-            // a reading of the references.
+            // Derived and checked when read: its folder is not flushed, and a failure to write it only costs the
+            // next search a reading of the references.
             let _ = crate::fsutil::write_atomic(
                 &stamp_path,
                 &serde_json::to_vec(&saved).expect("the stamp serializes"),
@@ -777,7 +776,7 @@ impl SearchIndex {
     fn current(&self) -> Result<(Payload, Bookkeeping), SearchError> {
         let mut attempts = 0;
         loop {
-            let payload = read_payload(&self.index)?;
+            let payload = read_payload(&self.index, &self.path)?;
             let file = runs_dir(&self.path).join(&payload.runs);
             match std::fs::read(&file) {
                 Ok(bytes) => {
@@ -1090,14 +1089,11 @@ fn commit_with(
     path: &Path,
     writer: &mut IndexWriter,
     kept: &Bookkeeping,
-) -> Result<(), SearchError> {
+) -> Result<Payload, SearchError> {
     let fail = |error: &dyn std::fmt::Display| SearchIndex::fail(path, error);
     let dir = runs_dir(path);
-    let previous = writer
-        .index()
-        .load_metas()
+    let previous = read_payload(writer.index(), path)
         .ok()
-        .and_then(|metas| serde_json::from_str::<Payload>(metas.payload.as_deref()?).ok())
         .map(|payload| payload.runs);
     // Written even when it holds no run, for the run numbers it has given out.
     let text = serde_json::to_vec(kept).expect("the bookkeeping serializes");
@@ -1106,7 +1102,7 @@ fn commit_with(
     crate::fsutil::write_atomic(&dir.join(&runs), &text, true).map_err(|error| fail(&error))?;
     let payload = Payload {
         format: FORMAT,
-        runs: runs.clone(),
+        runs,
     };
     let mut prepared = writer.prepare_commit().map_err(|error| fail(&error))?;
     prepared.set_payload(&serde_json::to_string(&payload).expect("the payload serializes"));
@@ -1115,21 +1111,18 @@ fn commit_with(
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name != runs.as_str() && Some(name.as_ref()) != previous.as_deref() {
+            if name != payload.runs.as_str() && Some(name.as_ref()) != previous.as_deref() {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
     }
-    Ok(())
+    Ok(payload)
 }
 
 /// The payload of the index's last commit; an error when it is not one this hive writes (an index of another
 /// format, written by another hive since this one was opened, is never taken for an empty one).
-fn read_payload(index: &Index) -> Result<Payload, SearchError> {
-    let fail = |message: String| SearchError::Index {
-        path: PathBuf::new(),
-        message,
-    };
+fn read_payload(index: &Index, path: &Path) -> Result<Payload, SearchError> {
+    let fail = |message: String| SearchIndex::fail(path, message);
     let metas = index
         .load_metas()
         .map_err(|error| fail(error.to_string()))?;

@@ -409,6 +409,12 @@ fn encode_index(
 
 /// The canonical bytes of the object `entry` places in its decompressed `frame`, if they lie inside it.
 fn object_bytes<'f>(frame: &'f [u8], entry: &Entry) -> Option<&'f [u8]> {
+    frame.get(entry.start as usize..object_end(frame, entry)?)
+}
+
+/// Where in its frame the object `entry` places ends, given the frame's first bytes: at least as far as the
+/// object's header when its length is there. `None` when that is not known or overflows.
+fn object_end(frame: &[u8], entry: &Entry) -> Option<usize> {
     let start = entry.start as usize;
     let length = if entry.length == LENGTH_IN_HEADER {
         let body = crate::id::declared_len(frame.get(start..)?)?;
@@ -416,7 +422,7 @@ fn object_bytes<'f>(frame: &'f [u8], entry: &Entry) -> Option<&'f [u8]> {
     } else {
         entry.length as usize
     };
-    frame.get(start..start.checked_add(length)?)
+    start.checked_add(length)
 }
 
 /// Where an object sits in a pack.
@@ -859,21 +865,11 @@ impl Pack {
                 }
                 fed += piece.pos();
             }
-            match object_bytes(&out, &entry) {
-                Some(bytes) => return Ok(bytes.to_vec()),
-                None => {
-                    let body = crate::id::declared_len(&out[object_start..]).ok_or_else(outside)?;
-                    let whole = usize::try_from(body)
-                        .ok()
-                        .and_then(|body| body.checked_add(crate::id::HEADER_LEN))
-                        .and_then(|length| length.checked_add(object_start))
-                        .ok_or_else(outside)?;
-                    if whole <= target {
-                        return Err(outside());
-                    }
-                    target = whole;
-                }
+            let end = object_end(&out, &entry).ok_or_else(outside)?;
+            if end <= out.len() {
+                return Ok(out[object_start..end].to_vec());
             }
+            target = end;
         }
     }
 
