@@ -37,6 +37,20 @@ pub struct RepoConfig {
     pub redact: RedactConfig,
     /// `hive search`.
     pub search: SearchConfig,
+    /// `[remote.NAME]`: where `hive push`, `fetch` and `pull` go.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub remote: std::collections::BTreeMap<String, RemoteConfig>,
+}
+
+/// `[remote.NAME]` in `.hive/config`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RemoteConfig {
+    /// A path (`/mnt/team/x.hive`, `file:///...`) or a `hive serve` URL (`http://host:port/REPO`).
+    pub url: String,
+    /// The token sent to a server (`HIVE_TOKEN` overrides it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 /// `[search]` in `.hive/config`.

@@ -38,6 +38,7 @@ pub mod repo;
 #[cfg(feature = "search")]
 pub mod search;
 pub mod store;
+pub mod sync;
 pub mod time;
 
 pub use id::{ObjectId, ObjectKind};

@@ -164,3 +164,56 @@ impl From<StoreError> for CliError {
         CliError::from(RepoError::from(error))
     }
 }
+
+impl From<hive::sync::SyncError> for CliError {
+    fn from(error: hive::sync::SyncError) -> Self {
+        use hive::sync::SyncError;
+        let error = match error {
+            SyncError::Repo(inner) => return CliError::from(inner),
+            other => other,
+        };
+        let message = error.to_string();
+        let (code, hint): (u8, String) = match &error {
+            SyncError::Repo(_) | SyncError::Io(_) => (code::SYSTEM, "check permissions and free space of the path above".into()),
+            SyncError::BadUrl { .. } => (
+                code::USAGE,
+                "a remote is a path (/mnt/team/x.hive, file:///...) or http(s)://HOST:PORT/REPO of `hive serve`".into(),
+            ),
+            SyncError::UnknownRemote(_) => (code::NOT_FOUND, "`hive remote list` shows the remotes; `hive remote add NAME URL` adds one".into()),
+            SyncError::RemoteExists(name) => (code::CONFLICT, format!("choose another name, or `hive remote remove {name}` first")),
+            SyncError::Protocol { .. } => (
+                code::CORRUPT,
+                "nothing was changed by the broken transfer; try again, and if it persists, run `hive fsck` on both sides".into(),
+            ),
+            SyncError::TooLarge { .. } => (code::BAD_INPUT, "split the transfer (push fewer runs at once), or raise the server's limits".into()),
+            SyncError::Connection { .. } => (
+                code::SYSTEM,
+                "check the URL and that the server runs; run the command again to resume (what arrived is kept)".into(),
+            ),
+            SyncError::Refused { status: 401, .. } => (
+                code::CONFLICT,
+                "set HIVE_TOKEN, or give the remote a token: `hive remote add NAME URL --token TOKEN`".into(),
+            ),
+            SyncError::Refused { status: 404, .. } => (
+                code::NOT_FOUND,
+                "check the repository's name in the URL; a token without read access to it sees it as missing".into(),
+            ),
+            SyncError::Refused { status: 403, .. } => (code::CONFLICT, "ask the server's admin for a token with write access".into()),
+            SyncError::Refused { status: 413, .. } => (code::BAD_INPUT, "push fewer runs at once, or raise the server's limits".into()),
+            SyncError::Refused { status: 409, .. } => (code::CONFLICT, "the remote changed meanwhile; run the command again".into()),
+            SyncError::Refused { .. } => (code::SYSTEM, "see the server's log for details".into()),
+            SyncError::Version { .. } => (code::CONFLICT, "upgrade hive on the older side".into()),
+            SyncError::NotConnected { .. } => (
+                code::CORRUPT,
+                "the sending repository is missing objects: run `hive fsck` there".into(),
+            ),
+            SyncError::DestinationExists(_) => (code::CONFLICT, "give another directory, or empty this one".into()),
+            SyncError::Cancelled => (code::CONFLICT, "run the command again to resume".into()),
+        };
+        CliError {
+            message,
+            hint: Some(hint),
+            code,
+        }
+    }
+}

@@ -2,12 +2,14 @@
 
 mod append;
 mod cat_file;
+mod clone;
 mod commit;
 mod connect;
 mod diff;
 mod disconnect;
 mod error;
 mod export;
+mod fetch;
 mod filter;
 mod fork;
 mod fsck;
@@ -22,7 +24,10 @@ mod memory;
 mod merge;
 mod output;
 mod promote;
+mod pull;
+mod push;
 mod rate;
+mod remote;
 mod replay;
 mod rev_parse;
 mod rm;
@@ -32,6 +37,7 @@ mod search;
 mod show;
 mod status;
 mod tag;
+mod transfer;
 mod workspace;
 
 use clap::{Parser, Subcommand};
@@ -89,6 +95,11 @@ enum Command {
     Search(search::Args),
     #[cfg(feature = "search")]
     Index(index::Args),
+    Remote(remote::Args),
+    Push(push::Args),
+    Fetch(fetch::Args),
+    Pull(pull::Args),
+    Clone(clone::Args),
     Connect(connect::Args),
     Disconnect(disconnect::Args),
     Hook(hook::Args),
@@ -221,6 +232,11 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Search(args) => search::run(args, &context),
         #[cfg(feature = "search")]
         Command::Index(args) => index::run(args, &context),
+        Command::Remote(args) => remote::run(args, &context),
+        Command::Push(args) => push::run(args, &context),
+        Command::Fetch(args) => fetch::run(args, &context),
+        Command::Pull(args) => pull::run(args, &context),
+        Command::Clone(args) => clone::run(args, &context),
         Command::Connect(args) => connect::run(args, &context),
         Command::Disconnect(args) => disconnect::run(args, &context),
         Command::Hook(args) => hook::run(args, &context),

@@ -90,6 +90,7 @@ impl MergeFlags {
             strategy: StrategyArg::strategy(self.strategy),
             dry_run: self.dry_run,
             action: action.into(),
+            record: false,
         }
     }
 }
@@ -189,6 +190,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
                 strategy: StrategyArg::strategy(strategy),
                 dry_run,
                 action: "update".into(),
+                record: false,
             };
             let outcome = repo.update_workspace(&name, &options)?;
             merge_report(&mut out, &outcome, &options, json)?

@@ -153,7 +153,10 @@ pub(super) fn walk_beyond(
 }
 
 /// Hands every object `raw` references to `push`, with the kind it must have, last first (the order a stack wants).
-fn children(raw: &RawObject, push: &mut dyn FnMut(ObjectId, ObjectKind)) -> Result<(), String> {
+pub(crate) fn children(
+    raw: &RawObject,
+    push: &mut dyn FnMut(ObjectId, ObjectKind),
+) -> Result<(), String> {
     match raw.kind {
         ObjectKind::Blob => {}
         ObjectKind::Commit => {

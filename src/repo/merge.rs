@@ -32,8 +32,11 @@ pub struct MergeOptions {
     pub strategy: Strategy,
     /// Work out the merge without writing it.
     pub dry_run: bool,
-    /// The verb in the commit message (`promote`, `merge`, `update`).
+    /// The verb in the commit message (`promote`, `merge`, `update`, `pull`).
     pub action: String,
+    /// Record the merge commit even when it takes nothing, so that the source's history becomes the target's
+    /// (a pull of a diverged branch needs that before it can push).
+    pub record: bool,
 }
 
 /// A key both sides changed, with the three entries read back.
@@ -182,6 +185,25 @@ impl Repository {
     /// A branch by name: `workspaces/NAME` or `runs/NAME`, else the run or the workspace of that name (refused when
     /// both exist).
     pub fn branch(&self, name: &str) -> Result<(Branch, ObjectId), RepoError> {
+        // A remote-tracking branch: remotes/REMOTE/runs/NAME or remotes/REMOTE/workspaces/NAME.
+        if let Some(rest) = name.strip_prefix("remotes/") {
+            let workspace = rest
+                .split_once('/')
+                .is_some_and(|(_, tail)| tail.starts_with("workspaces/"));
+            let reference = RefName::parse(name)?;
+            let head = self
+                .refs
+                .read(&reference)?
+                .ok_or_else(|| RepoError::UnknownBranch(name.to_string()))?;
+            return Ok((
+                Branch {
+                    reference,
+                    name: name.to_string(),
+                    workspace,
+                },
+                head,
+            ));
+        }
         let explicit = [("workspaces/", true), ("runs/", false)]
             .into_iter()
             .find_map(|(prefix, workspace)| Some((name.strip_prefix(prefix)?, workspace)));
@@ -309,7 +331,9 @@ impl Repository {
                     .collect::<Result<Vec<_>, RepoError>>()?;
                 let settled = !conflicts.is_empty() && options.strategy != Strategy::Refuse;
                 let stopped = options.strategy == Strategy::Refuse && !conflicts.is_empty();
-                let write = !options.dry_run && !stopped && (!merged.taken.is_empty() || settled);
+                let write = !options.dry_run
+                    && !stopped
+                    && (!merged.taken.is_empty() || settled || options.record);
                 outcome = Some(MergeOutcome {
                     from: from_branch.clone(),
                     to: to_branch.clone(),

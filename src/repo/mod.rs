@@ -29,6 +29,7 @@ pub use diff::{
     diff_commits, field_changes,
 };
 pub use fork::ForkOutcome;
+pub(crate) use fsck::children;
 pub use fsck::{FsckReport, Problem, Severity};
 pub use gc::{GcOptions, GcReport};
 pub use history::{
@@ -309,7 +310,26 @@ pub enum InitOutcome {
 impl Repository {
     /// Creates a repository in `project/.hive` (or opens the one there).
     pub fn init(project: &Path) -> Result<(Repository, InitOutcome), RepoError> {
-        let dir = project.join(HIVE_DIR);
+        let outcome = Self::create_dir(&project.join(HIVE_DIR))?;
+        if outcome == InitOutcome::Created {
+            fsutil::sync_dir(project)?;
+        }
+        Ok((Repository::open(&project.join(HIVE_DIR))?, outcome))
+    }
+
+    /// Creates a bare repository (no project around it) in `dir` itself, or opens the one there: what a push to
+    /// a new path remote makes.
+    pub fn init_bare(dir: &Path) -> Result<(Repository, InitOutcome), RepoError> {
+        let outcome = Self::create_dir(dir)?;
+        if outcome == InitOutcome::Created
+            && let Some(parent) = dir.parent().filter(|parent| !parent.as_os_str().is_empty())
+        {
+            fsutil::sync_dir(parent)?;
+        }
+        Ok((Repository::open(dir)?, outcome))
+    }
+
+    fn create_dir(dir: &Path) -> Result<InitOutcome, RepoError> {
         let config_path = dir.join("config");
         let outcome = if config_path.exists() {
             InitOutcome::Existing
@@ -325,9 +345,9 @@ impl Repository {
                 RepoConfig::default().to_toml().as_bytes(),
                 true,
             )?;
-            fsutil::sync_dir(project)?;
+            fsutil::sync_dir(dir)?;
         }
-        Ok((Repository::open(&dir)?, outcome))
+        Ok(outcome)
     }
 
     /// Opens the repository whose directory (`.hive`) is `dir`.
