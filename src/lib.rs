@@ -37,6 +37,8 @@ pub mod refs;
 pub mod repo;
 #[cfg(feature = "search")]
 pub mod search;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod store;
 pub mod sync;
 pub mod time;

@@ -57,16 +57,27 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     if directory.exists() && !empty {
         return Err(SyncError::DestinationExists(directory).into());
     }
+    let existed = directory.exists();
     hive::fsutil::create_dir_all(&directory).map_err(hive::RepoError::from)?;
-    let (repo, _) = Repository::init(&directory)?;
-    remote::add(&repo, "origin", &url, args.token.as_deref())?;
-    let repo = Repository::open(repo.dir())?;
-    let who = repo.author(&context.cwd);
-    let transport = remote::connect(&url, args.token.as_deref(), false, &who)?;
-    let progress = transfer::progress(args.quiet || args.json, "receiving");
-    let report = hive::sync::clone(&repo, transport.as_ref(), &progress);
-    transfer::end_progress(args.quiet || args.json);
-    let report = report?;
+    let cloned = clone_into(
+        &url,
+        &directory,
+        args.token.as_deref(),
+        args.quiet || args.json,
+        context,
+    );
+    let report = match cloned {
+        Ok(report) => report,
+        Err(error) => {
+            // A failed clone leaves nothing behind: the directory as it was (absent, or empty).
+            if existed {
+                let _ = std::fs::remove_dir_all(directory.join(hive::repo::HIVE_DIR));
+            } else {
+                let _ = std::fs::remove_dir_all(&directory);
+            }
+            return Err(error);
+        }
+    };
     let mut out = Output::new();
     if !args.json {
         out.line(format!(
@@ -78,4 +89,22 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     super::pull::print_pull(&mut out, &report, &url.to_url(), args.json)?;
     out.finish()?;
     Ok(0)
+}
+
+fn clone_into(
+    url: &RemoteUrl,
+    directory: &std::path::Path,
+    token: Option<&str>,
+    quiet: bool,
+    context: &Context,
+) -> Result<hive::sync::PullReport, CliError> {
+    let (repo, _) = Repository::init(directory)?;
+    remote::add(&repo, "origin", url, token)?;
+    let repo = Repository::open(repo.dir())?;
+    let who = repo.author(&context.cwd);
+    let transport = remote::connect(url, token, false, &who)?;
+    let progress = transfer::progress(quiet, "receiving");
+    let report = hive::sync::clone(&repo, transport.as_ref(), &progress);
+    transfer::end_progress(quiet);
+    Ok(report?)
 }

@@ -34,9 +34,13 @@ mod rm;
 mod runs;
 #[cfg(feature = "search")]
 mod search;
+#[cfg(feature = "server")]
+mod serve;
 mod show;
 mod status;
 mod tag;
+#[cfg(feature = "server")]
+mod token;
 mod transfer;
 mod workspace;
 
@@ -100,6 +104,10 @@ enum Command {
     Fetch(fetch::Args),
     Pull(pull::Args),
     Clone(clone::Args),
+    #[cfg(feature = "server")]
+    Serve(serve::Args),
+    #[cfg(feature = "server")]
+    Token(token::Args),
     Connect(connect::Args),
     Disconnect(disconnect::Args),
     Hook(hook::Args),
@@ -237,6 +245,10 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Fetch(args) => fetch::run(args, &context),
         Command::Pull(args) => pull::run(args, &context),
         Command::Clone(args) => clone::run(args, &context),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => serve::run(args, &context),
+        #[cfg(feature = "server")]
+        Command::Token(args) => token::run(args, &context),
         Command::Connect(args) => connect::run(args, &context),
         Command::Disconnect(args) => disconnect::run(args, &context),
         Command::Hook(args) => hook::run(args, &context),

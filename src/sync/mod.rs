@@ -11,9 +11,9 @@
 
 mod client;
 #[cfg(feature = "http")]
-mod http;
+pub(crate) mod http;
 mod path;
-mod peer;
+pub(crate) mod peer;
 mod receive;
 pub mod remote;
 mod stream;
