@@ -376,6 +376,14 @@ async fn has(
 ) -> Result<Vec<u8>, ApiError> {
     let bytes = read_body(&state, body).await?;
     blocking(state, headers, repo, false, move |peer| {
+        if !peer.access().any(Level::Write) {
+            return Err(SyncError::Refused {
+                peer: String::new(),
+                status: 403,
+                code: "forbidden".into(),
+                message: "your token may not write to this repository".into(),
+            });
+        }
         let ids = ids_from_bytes("the client", &bytes)?;
         let push = crate::id::ObjectId::from_hex(&query.push)
             .map_err(|_| SyncError::protocol("the client", "push: not an id"))?;
@@ -533,7 +541,16 @@ async fn push(
             handle,
             current: Bytes::new(),
         };
-        peer.receive(&mut reader, &|_| {})
+        let received = peer.receive(&mut reader, &|_| {});
+        if received.is_err() {
+            // The client may still be sending: read on (within reason), so that it gets the answer rather than
+            // a broken connection.
+            let _ = std::io::copy(
+                &mut std::io::Read::take(&mut reader, 64 << 20),
+                &mut std::io::sink(),
+            );
+        }
+        received
     })
     .await?;
     let accepted = report.refs.iter().filter(|r| r.status.accepted()).count();

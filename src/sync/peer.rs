@@ -248,6 +248,11 @@ impl<'a> Peer<'a> {
         self.repo
     }
 
+    /// What the client may do.
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
     fn readable_refs(&self) -> Result<Vec<RemoteRef>, SyncError> {
         let mut refs = Vec::new();
         for folder in ["runs/", "workspaces/"] {

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// A quarantine pack is closed (flushed and made durable) once this many bytes of objects are in it.
-pub const PACK_BYTES: u64 = 32 << 20;
+pub const PACK_BYTES: u64 = 8 << 20;
 /// Quarantines untouched for this long are abandoned transfers, and are deleted.
 pub const QUARANTINE_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
 

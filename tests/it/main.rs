@@ -14,6 +14,7 @@ mod real_data;
 mod redact;
 mod remove;
 mod search;
+mod sync;
 mod tour;
 mod util;
 mod workload;
