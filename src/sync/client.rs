@@ -166,9 +166,9 @@ fn set_ref(
 
 /// The references named by `wanted` (all runs and workspaces when empty), with their values.
 fn local_refs(repo: &Repository, wanted: &[String]) -> Result<Vec<(RefName, ObjectId)>, SyncError> {
-    let mut all = repo.refs().list("runs/")?;
-    all.extend(repo.refs().list("workspaces/")?);
     if wanted.is_empty() {
+        let mut all = repo.refs().list("runs/")?;
+        all.extend(repo.refs().list("workspaces/")?);
         return Ok(all);
     }
     let mut chosen = Vec::new();
