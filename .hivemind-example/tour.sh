@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A tour of hive on small agent sessions: init, append, commit, runs, log, show, replay, fork, diff, tag, rate,
 # status, search; memory in workspaces, promote, merge; rm, fsck, gc; then capture: importing a Claude Code transcript (with a
-# secret that is masked), exporting it back, and live capture through the hooks.
+# secret that is masked), exporting it back, and live capture through the hooks; then sharing with a teammate through a
+# path remote and through hive serve with scoped tokens.
 #
 #   ./.hivemind-example/tour.sh            # builds hive with cargo, then runs the tour in a new temporary project
 #   HIVE=/path/to/hive ./tour.sh           # uses that hive binary instead
@@ -92,5 +93,44 @@ tail -n 2 "$claude/-home-ada-login-service/$session.jsonl" >> "$live/live-1.json
 payload Stop | step hive hook claude-code
 step hive runs
 step hive disconnect claude-code
+
+echo
+echo "Sharing: a teammate, Bob, through a shared folder, then through hive serve with scoped tokens."
+team="$project/team"
+step hive remote add origin "$team/login.hive"
+step hive push
+step hive clone "$team/login.hive" "$team/bob"
+( cd "$team/bob"
+  export HIVE_AUTHOR="Bob Example <bob@example.com>"
+  step hive append --run fix-login-retry "$example/sessions/followup.jsonl"
+  step hive commit --run fix-login-retry -m "bob: the empty password case"
+  step hive push origin fix-login-retry )
+step hive pull
+step hive log fix-login-retry --oneline
+printf '\n%s$ hive token create --root %s --name ada --grant admin:login > ada.token%s\n' "$bold" "$team/server" "$plain"
+hive token create --root "$team/server" --name ada --grant admin:login > "$team/ada.token"
+printf '\n%s$ hive token create --root %s --name bob --grant read:login --grant write:login:bob/ > bob.token%s\n' "$bold" "$team/server" "$plain"
+hive token create --root "$team/server" --name bob --grant read:login --grant write:login:bob/ > "$team/bob.token"
+step hive token list --root "$team/server"
+"$HIVE" serve --root "$team/server" --addr 127.0.0.1:0 > "$team/url" 2> "$team/server.log" &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$team/url" ] && break; sleep 0.1; done
+url="$(cat "$team/url")/login"
+step hive remote add server "$url" --token "$(cat "$team/ada.token")"
+step hive push server
+( cd "$team/bob"
+  export HIVE_AUTHOR="Bob Example <bob@example.com>" HIVE_TOKEN="$(cat "$team/bob.token")"
+  step hive remote add server "$url"
+  step hive fetch server
+  step hive fork remotes/server/runs/fix-login@6 bob/rate-limit
+  step hive push server bob/rate-limit
+  echo "(Bob's token writes only runs under bob/: his change to fix-login is refused.)"
+  step hive commit --run fix-login "$example/sessions/followup.jsonl" -m "bob: a note"
+  step hive push server fix-login || true )
+step hive pull server
+step hive runs
+kill "$server"
+wait "$server" 2>/dev/null || true
 echo
 echo "Done. The repository is in $project/.hive; try: cd $project && $HIVE show fix-login-retry"

@@ -181,7 +181,12 @@ impl Repository {
 
     /// The head commit of `run`, if it has one.
     pub fn head(&self, run: &str) -> Result<Option<(ObjectId, Commit)>, RepoError> {
-        let name = RefName::run(run)?;
+        // A remote-tracking run (remotes/REMOTE/runs/NAME) reads like a run.
+        let name = if run.starts_with("remotes/") {
+            RefName::parse(run)?
+        } else {
+            RefName::run(run)?
+        };
         match self.refs.read(&name)? {
             None => Ok(None),
             Some(id) => Ok(Some((id, history::read_commit(&self.odb, id)?))),
