@@ -300,6 +300,7 @@ pub trait Transport {
 }
 
 /// Hex of each id, for JSON.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn hex_ids(ids: &[ObjectId]) -> Vec<String> {
     ids.iter().map(ObjectId::to_hex).collect()
 }
@@ -329,6 +330,7 @@ pub(crate) fn to_bitmap(bits: &[bool]) -> Vec<u8> {
 }
 
 /// Unpacks `count` booleans from [`to_bitmap`]'s bytes.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn from_bitmap(peer: &str, bytes: &[u8], count: usize) -> Result<Vec<bool>, SyncError> {
     if bytes.len() != count.div_ceil(8) {
         return Err(SyncError::protocol(
@@ -342,6 +344,7 @@ pub(crate) fn from_bitmap(peer: &str, bytes: &[u8], count: usize) -> Result<Vec<
 }
 
 /// Ids as 32-byte records, for binary request and response bodies.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn ids_to_bytes(ids: &[ObjectId]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(ids.len() * 32);
     for id in ids {
@@ -351,6 +354,7 @@ pub(crate) fn ids_to_bytes(ids: &[ObjectId]) -> Vec<u8> {
 }
 
 /// Ids from 32-byte records.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn ids_from_bytes(peer: &str, bytes: &[u8]) -> Result<Vec<ObjectId>, SyncError> {
     if !bytes.len().is_multiple_of(32) {
         return Err(SyncError::protocol(

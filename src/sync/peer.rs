@@ -639,6 +639,7 @@ pub(crate) fn write_objects(
 }
 
 /// Wants and haves as JSON.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct WantJson {
     pub wants: Vec<String>,
@@ -649,6 +650,7 @@ pub(crate) struct WantJson {
     pub select: Option<String>,
 }
 
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 impl WantJson {
     pub(crate) fn new(request: &WantRequest, select: Option<&[bool]>) -> Self {
         WantJson {
