@@ -40,15 +40,7 @@ pub struct Args {
 
 pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let repo = context.repo()?;
-    let mut words = args.words.clone();
-    let remote_word = if words
-        .first()
-        .is_some_and(|word| transfer::is_remote(&repo, word))
-    {
-        Some(words.remove(0))
-    } else {
-        None
-    };
+    let (remote_word, words) = transfer::remote_and_runs(&repo, &args.words);
     let (named, transport) = transfer::open(&repo, context, remote_word.as_deref(), true)?;
     let progress = transfer::progress(args.quiet || args.json, "sending");
     let options = PushOptions {

@@ -20,6 +20,14 @@ pub fn is_remote(repo: &Repository, word: &str) -> bool {
         || word.starts_with("../")
 }
 
+/// Splits a command's words into the remote (the first word, when [`is_remote`] says it names one) and the runs.
+pub fn remote_and_runs(repo: &Repository, words: &[String]) -> (Option<String>, Vec<String>) {
+    match words.split_first() {
+        Some((first, rest)) if is_remote(repo, first) => (Some(first.clone()), rest.to_vec()),
+        _ => (None, words.to_vec()),
+    }
+}
+
 /// The remote used when none is named: `origin`, else the only one configured.
 pub fn default_remote(repo: &Repository) -> Result<String, CliError> {
     let remotes = &repo.config().remote;

@@ -453,19 +453,22 @@ async fn fetch(
     let (request, select) = request
         .parse("the client")
         .map_err(|error| from_sync(error, &state.log))?;
-    // The offer is worked out (and authorized) before the response starts, so errors get a status.
+    // Wants are authorized, and a selection matched against the offer, before the response starts, so that those
+    // errors get a status. A fetch of everything (a clone) walks its objects once, while sending.
     let checked = request.clone();
-    let offer_len = blocking(
+    let selection = select.as_ref().map(Vec::len);
+    let matches = blocking(
         state.clone(),
         headers.clone(),
         repo.clone(),
         false,
-        move |peer| Ok(peer.offer(&checked)?.len()),
+        move |peer| match selection {
+            None => peer.check_wants(&checked).map(|()| true),
+            Some(bytes) => Ok(bytes == peer.offer(&checked)?.len().div_ceil(8)),
+        },
     )
     .await?;
-    if let Some(select) = &select
-        && select.len() != offer_len.div_ceil(8)
-    {
+    if !matches {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "conflict",

@@ -130,8 +130,7 @@ fn check_version(transport: &dyn Transport, adv: &Advertisement) -> Result<(), S
     }
 }
 
-fn now(repo: &Repository) -> Result<String, SyncError> {
-    let _ = repo;
+fn now() -> Result<String, SyncError> {
     Ok(crate::time::Timestamp::now()
         .map_err(RepoError::BadTimestamp)?
         .to_rfc3339())
@@ -154,7 +153,7 @@ fn set_ref(
         old: expected.map(|id| id.to_hex()),
         new: new.map(|id| id.to_hex()),
         author: repo.author(&std::env::current_dir().unwrap_or_default()),
-        time: now(repo)?,
+        time: now()?,
         message,
     };
     match repo.refs().update(name, expected, new, &entry) {
@@ -284,11 +283,10 @@ pub fn push(
         });
         let received = transport.push(&mut reader);
         drop(reader);
-        let written = sender.join().expect("the sending thread does not panic");
-        match (received, written) {
-            (Ok(report), _) => Ok(report),
-            (Err(error), _) => Err(error),
-        }
+        // The receiver's answer says what happened; a sending error only explains a broken connection, which
+        // the receiver reports too.
+        let _ = sender.join().expect("the sending thread does not panic");
+        received
     })?;
     report.objects = send.len() as u64;
     report.bytes = sent.load(std::sync::atomic::Ordering::Relaxed);

@@ -298,16 +298,7 @@ impl<'a> Peer<'a> {
     /// For each id, whether the repository (or this client's quarantine for push `push`) holds it and the
     /// client may know it.
     pub fn has(&self, ids: &[ObjectId], push: &ObjectId) -> Result<Vec<bool>, SyncError> {
-        let dir = self
-            .repo
-            .dir()
-            .join("incoming")
-            .join(self.quarantine_key(push).to_hex());
-        let quarantine = if dir.is_dir() {
-            Some(Quarantine::open(self.repo, &self.quarantine_key(push))?)
-        } else {
-            None
-        };
+        let quarantine = Quarantine::existing(self.repo, &self.quarantine_key(push))?;
         let visible = self.visibility()?;
         ids.iter()
             .map(|id| {
@@ -324,20 +315,27 @@ impl<'a> Peer<'a> {
             .collect()
     }
 
-    /// The objects a fetch of `request` sends, children first. Every want must be the value of a reference the
-    /// client may read.
-    pub fn offer(&self, request: &WantRequest) -> Result<Vec<ObjectId>, SyncError> {
+    /// Refuses a request whose wants are not all values of references the client may read (a reference that
+    /// moved since it was advertised, or an id the client has no business asking for).
+    pub fn check_wants(&self, request: &WantRequest) -> Result<(), SyncError> {
         let readable: IdSet = self.readable_refs()?.iter().map(|r| r.id).collect();
-        if let Some(unknown) = request.wants.iter().find(|id| !readable.contains(id)) {
-            return Err(SyncError::Refused {
+        match request.wants.iter().find(|id| !readable.contains(id)) {
+            None => Ok(()),
+            Some(unknown) => Err(SyncError::Refused {
                 peer: String::new(),
                 status: 409,
                 code: "unknown-want".into(),
                 message: format!(
                     "{unknown} is not the value of a reference you may read (it may have moved; fetch again)"
                 ),
-            });
+            }),
         }
+    }
+
+    /// The objects a fetch of `request` sends, children first. Every want must be the value of a reference the
+    /// client may read.
+    pub fn offer(&self, request: &WantRequest) -> Result<Vec<ObjectId>, SyncError> {
+        self.check_wants(request)?;
         let haves: IdSet = request.haves.iter().copied().collect();
         let odb = self.repo.odb();
         let mut stop =

@@ -46,6 +46,18 @@ impl Quarantine {
         })
     }
 
+    /// The quarantine `key` of `repo` if a transfer left one, without creating it.
+    pub fn existing(repo: &Repository, key: &ObjectId) -> Result<Option<Quarantine>, SyncError> {
+        let dir = repo.dir().join("incoming").join(key.to_hex());
+        if !dir.is_dir() {
+            return Ok(None);
+        }
+        Ok(Some(Quarantine {
+            packs: PackStore::new(dir.clone(), PackOptions::default())?,
+            dir,
+        }))
+    }
+
     /// Whether the quarantine holds `id`.
     pub fn contains(&self, id: &ObjectId) -> Result<bool, SyncError> {
         Ok(self.packs.contains(id)?)

@@ -91,6 +91,14 @@ struct Counted<R> {
     what: &'static str,
 }
 
+/// The error [`Counted`] stops with, carried inside an `io::Error`.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} is over {limit} bytes")]
+struct OverLimit {
+    what: &'static str,
+    limit: u64,
+}
+
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let read = self.inner.read(buf)?;
@@ -98,7 +106,10 @@ impl<R: Read> Read for Counted<R> {
         if self.count > self.limit {
             return Err(io::Error::new(
                 io::ErrorKind::FileTooLarge,
-                format!("{} over {} bytes", self.what, self.limit),
+                OverLimit {
+                    what: self.what,
+                    limit: self.limit,
+                },
             ));
         }
         Ok(read)
@@ -129,7 +140,7 @@ impl<'r> StreamReader<'r> {
             what: "the request body",
         };
         let mut fixed = [0u8; 16];
-        read_exact(peer, &mut wire, &mut fixed, &limits)?;
+        read_exact(peer, &mut wire, &mut fixed)?;
         if &fixed[..8] != MAGIC {
             return Err(SyncError::protocol(peer, "not a hive transfer stream"));
         }
@@ -150,7 +161,7 @@ impl<'r> StreamReader<'r> {
             });
         }
         let mut header = vec![0u8; header_len as usize];
-        read_exact(peer, &mut wire, &mut header, &limits)?;
+        read_exact(peer, &mut wire, &mut header)?;
         let mut decoder = zstd::stream::read::Decoder::new(wire)
             .map_err(|error| SyncError::protocol(peer, error.to_string()))?;
         decoder
@@ -179,7 +190,7 @@ impl<'r> StreamReader<'r> {
             return Ok(None);
         }
         let mut tag = [0u8; 1];
-        read_exact(&self.peer, &mut self.decoder, &mut tag, &self.limits)?;
+        read_exact(&self.peer, &mut self.decoder, &mut tag)?;
         if tag[0] == 0 {
             self.done = true;
             return Ok(None);
@@ -188,7 +199,7 @@ impl<'r> StreamReader<'r> {
             SyncError::protocol(&self.peer, format!("unknown object kind {}", tag[0]))
         })?;
         let mut fixed = [0u8; 36];
-        read_exact(&self.peer, &mut self.decoder, &mut fixed, &self.limits)?;
+        read_exact(&self.peer, &mut self.decoder, &mut fixed)?;
         let length = u64::from(u32::from_le_bytes(fixed[..4].try_into().expect("4 bytes")));
         let id = ObjectId::from_bytes(fixed[4..].try_into().expect("32 bytes"));
         if length > self.limits.max_object {
@@ -198,7 +209,7 @@ impl<'r> StreamReader<'r> {
             });
         }
         let mut body = vec![0u8; length as usize];
-        read_exact(&self.peer, &mut self.decoder, &mut body, &self.limits)?;
+        read_exact(&self.peer, &mut self.decoder, &mut body)?;
         let object = RawObject::new(kind, body).hashed();
         let actual = object.id();
         if actual != id {
@@ -222,31 +233,18 @@ impl<'r> StreamReader<'r> {
     }
 }
 
-fn read_exact(
-    peer: &str,
-    input: &mut dyn Read,
-    buffer: &mut [u8],
-    limits: &Limits,
-) -> Result<(), SyncError> {
-    input
-        .read_exact(buffer)
-        .map_err(|error| match error.kind() {
-            io::ErrorKind::FileTooLarge => {
-                let limit = if error.to_string().starts_with("the request body") {
-                    limits.max_body
-                } else {
-                    limits.max_stream
-                };
-                SyncError::TooLarge {
-                    what: error
-                        .to_string()
-                        .split(" over ")
-                        .next()
-                        .unwrap_or("the stream")
-                        .to_string(),
-                    limit,
-                }
-            }
+fn read_exact(peer: &str, input: &mut dyn Read, buffer: &mut [u8]) -> Result<(), SyncError> {
+    input.read_exact(buffer).map_err(|error| {
+        if let Some(over) = error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<OverLimit>())
+        {
+            return SyncError::TooLarge {
+                what: over.what.to_string(),
+                limit: over.limit,
+            };
+        }
+        match error.kind() {
             io::ErrorKind::UnexpectedEof => {
                 SyncError::protocol(peer, "the transfer stream ends early (interrupted?)")
             }
@@ -254,7 +252,8 @@ fn read_exact(
                 peer: peer.to_string(),
                 reason: error.to_string(),
             },
-        })
+        }
+    })
 }
 
 #[cfg(test)]

@@ -103,16 +103,29 @@ fn token(root: &Path, name: &str, grants: &[&str]) -> String {
 }
 
 fn with_token(project: &Project, token: &str, args: &[&str]) -> crate::util::Run {
-    let output = hive_command(project.path())
-        .env("HIVE_TOKEN", token)
-        .args(args)
-        .output()
-        .expect("hive runs");
-    crate::util::Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    crate::util::Run::from(
+        hive_command(project.path())
+            .env("HIVE_TOKEN", token)
+            .args(args)
+            .output()
+            .expect("hive runs"),
+    )
+}
+
+/// `hive push -q` started in each project at once, with `token`.
+fn spawn_pushes(projects: &[Project], token: &str) -> Vec<Child> {
+    projects
+        .iter()
+        .map(|project| {
+            hive_command(project.path())
+                .env("HIVE_TOKEN", token)
+                .args(["push", "-q"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect()
 }
 
 fn clone_of(url: &str, token: Option<&str>) -> Project {
@@ -495,18 +508,7 @@ fn twenty_clients_push_different_runs_at_once() {
             client
         })
         .collect();
-    let children: Vec<Child> = clients
-        .iter()
-        .map(|client| {
-            hive_command(client.path())
-                .env("HIVE_TOKEN", &admin)
-                .args(["push", "-q"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let children = spawn_pushes(&clients, &admin);
     for child in children {
         let output = child.wait_with_output().unwrap();
         assert!(
@@ -536,18 +538,7 @@ fn racing_pushes_to_one_run_let_one_win_and_the_other_pull() {
             &format!("{{\"kind\":\"user_message\",\"text\":\"racer {index}\"}}\n"),
         );
     }
-    let children: Vec<Child> = racers
-        .iter()
-        .map(|racer| {
-            hive_command(racer.path())
-                .env("HIVE_TOKEN", &admin)
-                .args(["push", "-q"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let children = spawn_pushes(&racers, &admin);
     let codes: Vec<i32> = children
         .into_iter()
         .map(|child| child.wait_with_output().unwrap().status.code().unwrap())
