@@ -1,5 +1,6 @@
 //! File-system helpers shared by the stores, refs and the journal: durable atomic writes and file locks.
 
+use crate::fault::{self, Step};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -48,9 +49,93 @@ pub fn list_dir(dir: &Path) -> Result<Vec<fs::DirEntry>, IoError> {
 
 /// Flushes a directory's entries (new names, renames) to stable storage.
 pub fn sync_dir(dir: &Path) -> Result<(), IoError> {
-    File::open(dir)
+    fault::check(Step::Flush, dir)
+        .and_then(|()| File::open(dir))
         .and_then(|handle| handle.sync_all())
-        .context("flush directory", dir)
+        .context("flush directory", dir)?;
+    fault::flushed_dir(dir);
+    Ok(())
+}
+
+/// Flushes a file's bytes and size to stable storage (never retried: after a failed flush the bytes may be lost
+/// whatever a second flush says).
+pub fn flush(file: &File, path: &Path) -> Result<(), IoError> {
+    fault::check(Step::Flush, path)
+        .and_then(|()| file.sync_all())
+        .context("flush", path)?;
+    fault::flushed_file(path);
+    Ok(())
+}
+
+/// Like [`flush`], without the file's times.
+pub fn flush_data(file: &File, path: &Path) -> Result<(), IoError> {
+    fault::check(Step::Flush, path)
+        .and_then(|()| file.sync_data())
+        .context("flush", path)?;
+    fault::flushed_file(path);
+    Ok(())
+}
+
+/// Writes all of `bytes` at the file's position.
+pub fn write_all(file: &mut File, path: &Path, bytes: &[u8]) -> Result<(), IoError> {
+    fault::check(Step::Write, path)
+        .and_then(|()| file.write_all(bytes))
+        .context("write", path)
+}
+
+/// Creates (or replaces) the file `path` holding `bytes`, not flushed.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
+    fault::check(Step::Create, path)
+        .and_then(|()| fault::check(Step::Write, path))
+        .and_then(|()| fs::write(path, bytes))
+        .context("write", path)
+}
+
+/// A new temporary file (`.tmp-` and `prefix`) in `dir`, removed when dropped unless persisted.
+pub fn temp_file(dir: &Path, prefix: &str) -> Result<tempfile::NamedTempFile, IoError> {
+    fault::check(Step::Create, dir)
+        .and_then(|()| tempfile::Builder::new().prefix(prefix).tempfile_in(dir))
+        .context("create a temporary file in", dir)
+}
+
+/// Renames a temporary file over `path`.
+pub fn persist(temp: tempfile::NamedTempFile, path: &Path) -> Result<(), IoError> {
+    fault::check(Step::Rename, path)
+        .and_then(|()| temp.persist(path).map(drop).map_err(|error| error.error))
+        .context("rename into place", path)
+}
+
+/// Renames `from` over `to`.
+pub fn rename(from: &Path, to: &Path) -> Result<(), IoError> {
+    fault::check(Step::Rename, to)
+        .and_then(|()| fs::rename(from, to))
+        .context("rename into place", to)
+}
+
+/// Removes the file `path`; `Ok(false)` when it was not there.
+pub fn remove_file(path: &Path) -> Result<bool, IoError> {
+    match fault::check(Step::Remove, path).and_then(|()| fs::remove_file(path)) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(IoError {
+            operation: "remove",
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Removes the directory `path` and everything in it; `Ok(false)` when it was not there.
+pub fn remove_dir_all(path: &Path) -> Result<bool, IoError> {
+    match fault::check(Step::Remove, path).and_then(|()| fs::remove_dir_all(path)) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(IoError {
+            operation: "remove",
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
 }
 
 /// A handle for [`sync_files`], opened on a directory of the file system *before* the files are written, so that
@@ -66,18 +151,18 @@ pub fn sync_files(handle: &File, dir: &Path, files: &[PathBuf]) -> Result<(), Io
     #[cfg(target_os = "linux")]
     {
         let _ = files;
-        rustix::fs::syncfs(handle)
-            .map_err(std::io::Error::from)
-            .context("flush the file system of", dir)
+        fault::check(Step::Flush, dir)
+            .and_then(|()| rustix::fs::syncfs(handle).map_err(std::io::Error::from))
+            .context("flush the file system of", dir)?;
+        fault::flushed_all(dir);
+        Ok(())
     }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = (handle, dir);
         let mut dirs = std::collections::BTreeSet::new();
         for file in files {
-            File::open(file)
-                .and_then(|handle| handle.sync_all())
-                .context("flush", file)?;
+            flush(&File::open(file).context("open", file)?, file)?;
             if let Some(parent) = file.parent() {
                 dirs.insert(parent.to_path_buf());
             }
@@ -93,15 +178,11 @@ pub fn sync_files(handle: &File, dir: &Path, files: &[PathBuf]) -> Result<(), Io
 /// renamed over `path`; the directory is flushed when `sync_parent` is set.
 pub fn write_atomic(path: &Path, bytes: &[u8], sync_parent: bool) -> Result<(), IoError> {
     let dir = path.parent().expect("a file path has a parent");
-    let mut temp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .context("create a temporary file in", dir)?;
-    temp.write_all(bytes).context("write", temp.path())?;
-    temp.as_file().sync_all().context("flush", temp.path())?;
-    temp.persist(path)
-        .map_err(|error| error.error)
-        .context("rename into place", path)?;
+    let mut temp = temp_file(dir, ".tmp-")?;
+    let temp_path = temp.path().to_path_buf();
+    write_all(temp.as_file_mut(), &temp_path, bytes)?;
+    flush(temp.as_file(), &temp_path)?;
+    persist(temp, path)?;
     if sync_parent {
         sync_dir(dir)?;
     }
@@ -124,7 +205,7 @@ pub fn create_dir_all(path: &Path) -> Result<(), IoError> {
         }
     }
     for dir in missing.into_iter().rev() {
-        match fs::create_dir(dir) {
+        match fault::check(Step::Create, dir).and_then(|()| fs::create_dir(dir)) {
             Ok(()) => {}
             // Another process created it first.
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -252,14 +333,18 @@ pub fn append_line(path: &Path, line: &[u8], flush: bool) -> Result<(), IoError>
     let mut bytes = Vec::with_capacity(line.len() + 1);
     bytes.extend_from_slice(line);
     bytes.push(b'\n');
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .context("open", path)?;
-    file.write_all(&bytes).context("append to", path)?;
+    let mut file = (if created {
+        fault::check(Step::Create, path)
+    } else {
+        Ok(())
+    })
+    .and_then(|()| OpenOptions::new().create(true).append(true).open(path))
+    .context("open", path)?;
+    fault::check(Step::Write, path)
+        .and_then(|()| file.write_all(&bytes))
+        .context("append to", path)?;
     if flush {
-        file.sync_data().context("flush", path)?;
+        flush_data(&file, path)?;
         if created {
             sync_dir(path.parent().expect("a file has a folder"))?;
         }

@@ -10,7 +10,7 @@
 use crate::canonical;
 use crate::fsutil::{self, IoContext, IoError, LockError, LockedFile};
 use serde_json::{Map, Value};
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -203,7 +203,7 @@ impl Journal {
             return Ok(());
         }
         if keep.is_empty() && scan.torn.is_none() {
-            fs::remove_file(&locked.path).context("remove", &locked.path)?;
+            fsutil::remove_file(&locked.path)?;
             return fsutil::sync_dir(locked.path.parent().expect("journal has a parent"))
                 .map_err(Into::into);
         }
@@ -229,7 +229,7 @@ impl Journal {
         let count = scan_file(&mut locked.file, &locked.path)
             .map(|scan| scan.events.len() as u64)
             .unwrap_or(0);
-        fs::remove_file(&locked.path).context("remove", &locked.path)?;
+        fsutil::remove_file(&locked.path)?;
         let dir = locked
             .path
             .parent()
@@ -296,13 +296,16 @@ fn write_records(
     }
     let file = &mut locked.file;
     if file.metadata().context("inspect", &locked.path)?.len() != start {
-        file.set_len(start)
+        crate::fault::check(crate::fault::Step::Write, &locked.path)
+            .and_then(|()| file.set_len(start))
             .context("cut the torn record off", &locked.path)?;
     }
     file.seek(SeekFrom::Start(start))
         .context("seek in", &locked.path)?;
-    file.write_all(&buffer).context("append to", &locked.path)?;
-    file.sync_data().context("flush", &locked.path)?;
+    crate::fault::check(crate::fault::Step::Write, &locked.path)
+        .and_then(|()| file.write_all(&buffer))
+        .context("append to", &locked.path)?;
+    fsutil::flush_data(file, &locked.path)?;
     if fresh {
         // The file may be new: make its name durable too.
         fsutil::sync_dir(locked.path.parent().expect("journal has a parent"))?;
@@ -411,6 +414,7 @@ pub fn scan_bytes(bytes: &[u8], path: &Path) -> Result<JournalScan, JournalError
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::fs;
 
     fn event(text: &str) -> Map<String, Value> {
         json!({"kind": "user_message", "text": text})

@@ -25,6 +25,7 @@ pub mod canonical;
 pub mod codectx;
 pub mod config;
 pub mod event;
+pub mod fault;
 pub mod formats;
 pub mod fsutil;
 pub mod hooks;

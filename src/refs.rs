@@ -353,18 +353,7 @@ impl FileRefStore {
     /// Deletes the log of a reference that no longer exists, and the folders of both that are left empty.
     pub fn remove_log(&self, name: &RefName) -> Result<(), RefError> {
         let log = self.logs.join(name.as_str());
-        match fs::remove_file(&log) {
-            Ok(()) => {}
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(IoError {
-                    operation: "remove",
-                    path: log,
-                    source,
-                }
-                .into());
-            }
-        }
+        crate::fsutil::remove_file(&log)?;
         crate::fsutil::remove_empty_parents(&log, &self.logs);
         crate::fsutil::remove_empty_parents(&self.path_of(name), &self.refs);
         Ok(())
@@ -587,12 +576,10 @@ impl FileRefStore {
         for (index, temp) in renames {
             let path = self.path_of(&updates[index].name);
             let done = match temp {
-                Some(temp) => fs::rename(&temp, &path)
-                    .context("rename into place", &path)
-                    .inspect_err(|_| {
-                        let _ = fs::remove_file(&temp);
-                    }),
-                None => fs::remove_file(&path).context("remove", &path),
+                Some(temp) => fsutil::rename(&temp, &path).inspect_err(|_| {
+                    let _ = fs::remove_file(&temp);
+                }),
+                None => fsutil::remove_file(&path).map(drop),
             };
             match done {
                 Ok(()) => {
@@ -645,7 +632,7 @@ impl FileRefStore {
             ".tmp-batch-{}",
             path.file_name().expect("ref has a name").to_string_lossy()
         ));
-        fs::write(&temp, format!("{id}\n")).context("write", &temp)?;
+        fsutil::write_file(&temp, format!("{id}\n").as_bytes())?;
         Ok((vec![log, temp.clone()], Some(temp)))
     }
 
@@ -702,7 +689,7 @@ impl RefStore for FileRefStore {
             match new {
                 Some(id) => fsutil::write_atomic(&path, format!("{id}\n").as_bytes(), true)?,
                 None => {
-                    fs::remove_file(&path).context("remove", &path)?;
+                    fsutil::remove_file(&path)?;
                     fsutil::sync_dir(&dir)?;
                 }
             }

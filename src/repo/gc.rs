@@ -105,7 +105,7 @@ fn remove_stale_temporaries(dir: &std::path::Path, age: Duration, now: SystemTim
                 .and_then(|meta| meta.modified())
                 .is_ok_and(|time| now.duration_since(time).unwrap_or_default() >= age);
             if old {
-                let _ = std::fs::remove_file(&path);
+                let _ = fsutil::remove_file(&path);
             }
         }
     }

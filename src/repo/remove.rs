@@ -72,18 +72,7 @@ impl Repository {
             .collect();
         let path = self.removed_path();
         if left.is_empty() {
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => {
-                    return Err(IoError {
-                        operation: "remove",
-                        path,
-                        source,
-                    }
-                    .into());
-                }
-            }
+            fsutil::remove_file(&path)?;
             return Ok(fsutil::sync_dir(&self.dir)?);
         }
         let mut bytes = Vec::new();
@@ -125,11 +114,7 @@ impl Repository {
         let staged = self.journal.remove(run)?;
         let mark = self.import_mark_path(run);
         if mark.exists() {
-            std::fs::remove_file(&mark).map_err(|source| IoError {
-                operation: "remove",
-                path: mark.clone(),
-                source,
-            })?;
+            fsutil::remove_file(&mark)?;
             fsutil::remove_empty_parents(&mark, &self.dir.join("cache").join("import"));
         }
         Ok(RemoveOutcome {

@@ -6,7 +6,7 @@ use crate::id::{HexPrefix, ObjectId};
 use crate::object::{HashedObject, RawObject};
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -46,15 +46,11 @@ impl LooseStore {
         fsutil::create_dir_all(&dir)?;
         let compressed = zstd::bulk::compress(&object.raw().canonical_bytes(), LEVEL)
             .context("compress object for", &path)?;
-        let mut temp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(&dir)
-            .context("create a temporary file in", &dir)?;
-        temp.write_all(&compressed).context("write", temp.path())?;
-        temp.as_file().sync_all().context("flush", temp.path())?;
-        temp.persist(&path)
-            .map_err(|error| error.error)
-            .context("rename into place", &path)?;
+        let mut temp = fsutil::temp_file(&dir, ".tmp-")?;
+        let temp_path = temp.path().to_path_buf();
+        fsutil::write_all(temp.as_file_mut(), &temp_path, &compressed)?;
+        fsutil::flush(temp.as_file(), &temp_path)?;
+        fsutil::persist(temp, &path)?;
         Ok(Some(dir))
     }
 
@@ -73,15 +69,8 @@ impl LooseStore {
     /// Deletes an object's file; absent files are fine.
     pub fn remove(&self, id: &ObjectId) -> Result<(), StoreError> {
         let path = self.path_of(id);
-        match fs::remove_file(&path) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(fsutil::IoError {
-                operation: "remove",
-                path,
-                source: error,
-            }
-            .into()),
-            _ => Ok(()),
-        }
+        fsutil::remove_file(&path)?;
+        Ok(())
     }
 
     /// When the object's file was last written or freshened.

@@ -11,7 +11,6 @@ use memmap2::Mmap;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
@@ -198,10 +197,7 @@ impl PackWriter {
     /// Starts a pack in `dir`.
     pub fn new(dir: &Path, options: PackOptions) -> Result<PackWriter, StoreError> {
         fsutil::create_dir_all(dir)?;
-        let temp = tempfile::Builder::new()
-            .prefix(".tmp-pack-")
-            .tempfile_in(dir)
-            .context("create a temporary pack in", dir)?;
+        let temp = fsutil::temp_file(dir, ".tmp-pack-")?;
         let mut writer = PackWriter {
             dir: dir.to_path_buf(),
             options,
@@ -223,10 +219,8 @@ impl PackWriter {
 
     fn emit(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
         self.hasher.update(bytes);
-        self.temp
-            .as_file_mut()
-            .write_all(bytes)
-            .context("write", self.temp.path())?;
+        let path = self.temp.path().to_path_buf();
+        fsutil::write_all(self.temp.as_file_mut(), &path, bytes)?;
         self.offset += bytes.len() as u64;
         Ok(())
     }
@@ -284,20 +278,12 @@ impl PackWriter {
             return Ok(None);
         }
         let checksum = self.hasher.finalize();
-        self.temp
-            .as_file_mut()
-            .write_all(checksum.as_bytes())
-            .context("write", self.temp.path())?;
-        self.temp
-            .as_file()
-            .sync_all()
-            .context("flush", self.temp.path())?;
+        let temp_path = self.temp.path().to_path_buf();
+        fsutil::write_all(self.temp.as_file_mut(), &temp_path, checksum.as_bytes())?;
+        fsutil::flush(self.temp.as_file(), &temp_path)?;
         let name = checksum.to_hex().to_string();
         let pack_path = self.dir.join(format!("pack-{name}.pack"));
-        self.temp
-            .persist(&pack_path)
-            .map_err(|error| error.error)
-            .context("rename into place", &pack_path)?;
+        fsutil::persist(self.temp, &pack_path)?;
         self.entries.sort_unstable_by_key(|entry| entry.0);
         let index = encode_index(&self.entries, &self.frames, checksum.as_bytes());
         fsutil::write_atomic(&self.dir.join(format!("pack-{name}.idx")), &index, true)?;
@@ -1249,17 +1235,7 @@ impl PackStore {
     /// drops it from the open list. Files already gone are fine.
     pub fn remove(&self, pack: &Pack) -> Result<(), StoreError> {
         for path in [pack.pack_path.with_extension("idx"), pack.pack_path.clone()] {
-            match fs::remove_file(&path) {
-                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(fsutil::IoError {
-                        operation: "remove",
-                        path,
-                        source: error,
-                    }
-                    .into());
-                }
-                _ => {}
-            }
+            fsutil::remove_file(&path)?;
         }
         self.forget(&pack.name);
         Ok(())

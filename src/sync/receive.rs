@@ -11,7 +11,7 @@
 use super::stream::StreamReader;
 use super::walk::{IdSet, id_set, kind_fits};
 use super::{Progress, ProgressFn, SyncError};
-use crate::fsutil::{self, IoContext};
+use crate::fsutil;
 use crate::id::{ObjectId, ObjectKind};
 use crate::object::HashedObject;
 use crate::repo::{RepoError, Repository, children};
@@ -185,8 +185,8 @@ impl Quarantine {
                 let index_path = pack_path.with_extension("idx");
                 let file = |path: &Path| target.dir().join(path.file_name().expect("a pack file"));
                 // The pack first, then its index: readers find packs by their index.
-                std::fs::rename(&pack_path, file(&pack_path)).context("publish", &pack_path)?;
-                std::fs::rename(&index_path, file(&index_path)).context("publish", &index_path)?;
+                fsutil::rename(&pack_path, &file(&pack_path))?;
+                fsutil::rename(&index_path, &file(&index_path))?;
                 published += pack.len() as u64;
                 self.packs.forget(pack.name());
             } else {
@@ -207,7 +207,7 @@ impl Quarantine {
 
     /// Deletes the quarantine and what is left in it.
     pub fn remove(self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = fsutil::remove_dir_all(&self.dir);
     }
 }
 
@@ -224,7 +224,7 @@ fn expire(root: &Path) {
             .and_then(|time| time.elapsed().ok())
             .is_some_and(|age| age > QUARANTINE_EXPIRY);
         if old {
-            let _ = std::fs::remove_dir_all(entry.path());
+            let _ = fsutil::remove_dir_all(&entry.path());
         }
     }
 }

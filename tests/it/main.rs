@@ -10,6 +10,7 @@ mod golden;
 mod history;
 mod hooks;
 mod import;
+mod power;
 mod real_data;
 mod redact;
 mod remove;

@@ -1,0 +1,424 @@
+//! Power loss: at every step that writes, flushes, renames or removes a file during a journal append, a commit,
+//! a gc and a push's receive, the power is cut (hive::fault). Each crash image (only what was flushed; all of it;
+//! and random mixes that lose or keep each unflushed name and tear unflushed bytes) must open, pass fsck, hold
+//! either the state before the operation or the state after it, keep every commit acknowledged before, and take
+//! the next commit.
+
+use hive::fault::{self, Plan, Step};
+use hive::repo::{CommitOptions, GcOptions};
+use hive::{ObjectId, Repository};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Crash images per step: flushed only, everything, and this many minus two random mixes.
+const IMAGES: usize = 5;
+
+/// What a user can see of a repository: each run's committed events and the events staged after them.
+type State = BTreeMap<String, (Vec<Value>, Vec<Value>)>;
+
+fn state(repo: &Repository) -> State {
+    let mut runs: Vec<String> = repo
+        .runs()
+        .unwrap()
+        .into_iter()
+        .map(|run| run.name)
+        .collect();
+    runs.extend(repo.journal().runs().unwrap());
+    runs.sort();
+    runs.dedup();
+    let mut out = State::new();
+    for run in runs {
+        let committed: Vec<Value> = match repo.head(&run).unwrap() {
+            Some(_) => repo
+                .events(&run)
+                .unwrap()
+                .into_iter()
+                .map(|shown| Value::Object(shown.event))
+                .collect(),
+            None => Vec::new(),
+        };
+        let staged: Vec<Value> = repo
+            .journal()
+            .read(&run)
+            .unwrap()
+            .events
+            .into_iter()
+            .filter(|staged| staged.seq >= committed.len() as u64)
+            .map(|staged| Value::Object(staged.event))
+            .collect();
+        if committed.is_empty() && staged.is_empty() {
+            continue;
+        }
+        out.insert(run, (committed, staged));
+    }
+    out
+}
+
+fn heads(repo: &Repository) -> BTreeMap<String, ObjectId> {
+    repo.runs()
+        .unwrap()
+        .into_iter()
+        .map(|run| {
+            let (head, _) = repo.require_head(&run.name).unwrap();
+            (run.name, head)
+        })
+        .collect()
+}
+
+fn events(tag: &str, count: usize) -> String {
+    (0..count)
+        .map(|n| {
+            if n % 3 == 1 {
+                // Large enough to be stored as a payload object of its own.
+                format!(
+                    "{{\"kind\":\"tool_result\",\"ts\":\"2026-01-02T03:04:05Z\",\"call_id\":\"{tag}-{n}\",\"output\":\"{}\"}}\n",
+                    format!("{tag} {n} ").repeat(900)
+                )
+            } else {
+                format!("{{\"kind\":\"user_message\",\"ts\":\"2026-01-02T03:04:05Z\",\"text\":\"{tag} {n}\"}}\n")
+            }
+        })
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A repository with two committed runs (loose objects and a pack) and staged events on one.
+fn base(dir: &Path) -> PathBuf {
+    let (repo, _) = Repository::init(dir).unwrap();
+    let options = CommitOptions::default();
+    repo.append("alpha", events("a1", 6).as_bytes()).unwrap();
+    repo.append("beta", events("b1", 4).as_bytes()).unwrap();
+    repo.commit(None, &options).unwrap();
+    repo.gc(&GcOptions::default()).unwrap();
+    repo.append("alpha", events("a2", 5).as_bytes()).unwrap();
+    repo.commit(Some("alpha"), &options).unwrap();
+    repo.append("beta", events("b2", 4).as_bytes()).unwrap();
+    repo.dir().to_path_buf()
+}
+
+/// A temporary directory in memory when the machine has one (flushes there cost nothing, and the test flushes
+/// thousands of times), else on disk.
+fn scratch() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir()
+        && let Ok(dir) = tempfile::tempdir_in(shm)
+    {
+        return dir;
+    }
+    tempfile::tempdir().unwrap()
+}
+
+/// The figures of one explored operation.
+#[derive(Debug, Default)]
+struct Explored {
+    steps: usize,
+    images: usize,
+    before: usize,
+    after: usize,
+    mixed: usize,
+}
+
+/// Cuts the power at every step of `operation` (run on a copy of `before`, a repository directory), and checks
+/// every crash image. `armed` picks the directory the power is cut in from the copy (the repository itself, or
+/// the remote a push writes to), whose state is compared.
+fn explore(
+    name: &str,
+    before: &Path,
+    armed: impl Fn(&Path) -> PathBuf,
+    operation: impl Fn(&Path) -> Result<(), String>,
+) -> Explored {
+    let scratch = scratch();
+    let source = before.parent().unwrap();
+    let open = |dir: &Path| Repository::open(dir).unwrap();
+
+    // A run without a cut: the steps, and the state after.
+    let whole = scratch.path().join("whole");
+    copy_dir(source, &whole);
+    let before_state = state(&open(&armed(&whole)));
+    let before_heads = heads(&open(&armed(&whole)));
+    let steps = {
+        let guard = fault::arm(&armed(&whole), Plan::Record).unwrap();
+        operation(&whole).unwrap_or_else(|error| panic!("{name} without a cut: {error}"));
+        guard.log()
+    };
+    let after_state = state(&open(&armed(&whole)));
+    assert_ne!(before_state, after_state, "{name} changes what a user sees");
+    assert!(
+        steps.iter().any(|logged| logged.step == Step::Flush),
+        "{name} flushes"
+    );
+
+    let mut figures = Explored {
+        steps: steps.len(),
+        ..Explored::default()
+    };
+    for at in 0..steps.len() {
+        let copy = scratch.path().join(format!("cut-{at}"));
+        copy_dir(source, &copy);
+        let out = scratch.path().join(format!("images-{at}"));
+        let guard = fault::arm(
+            &armed(&copy),
+            Plan::Crash {
+                at,
+                out: out.clone(),
+                images: IMAGES,
+                seed: at as u64,
+            },
+        )
+        .unwrap();
+        let result = operation(&copy);
+        assert!(guard.crashed(), "{name}: the power was cut at step {at}");
+        // An operation that reports success although a step failed must have made its work durable before:
+        // only a best-effort step (removing a leftover) may fail without failing it.
+        let acknowledged = result.is_ok();
+        let images = guard.images();
+        drop(guard);
+        for (number, image) in images.iter().enumerate() {
+            let context = format!(
+                "{name}, power cut at step {at} ({:?}), image {number}",
+                steps[at]
+            );
+            let repo = Repository::open(image)
+                .unwrap_or_else(|error| panic!("{context}: the repository opens: {error}"));
+            let report = repo.fsck().unwrap();
+            assert!(
+                !report.has_errors(),
+                "{context}: fsck finds no damage: {:?}",
+                report.problems
+            );
+            // Each run is as it was before or as it is after (an operation on several runs, such as a push of
+            // several, is atomic run by run).
+            let found = state(&repo);
+            let runs: std::collections::BTreeSet<&String> = before_state
+                .keys()
+                .chain(after_state.keys())
+                .chain(found.keys())
+                .collect();
+            for run in runs {
+                let now = found.get(run);
+                assert!(
+                    now == before_state.get(run) || now == after_state.get(run),
+                    "{context}: run {run} is as before or as after\nbefore: {:?}\nafter: {:?}\nfound: {:?}",
+                    summary(&before_state),
+                    summary(&after_state),
+                    summary(&found)
+                );
+            }
+            assert!(
+                !acknowledged || found == after_state,
+                "{context}: {name} reported success, so its work is durable\nafter: {:?}\nfound: {:?}",
+                summary(&after_state),
+                summary(&found)
+            );
+            if found == before_state {
+                figures.before += 1;
+            } else if found == after_state {
+                figures.after += 1;
+            } else {
+                figures.mixed += 1;
+            }
+            // Every commit acknowledged before the cut is still in its run's history.
+            for (run, head) in &before_heads {
+                let (now, _) = repo.require_head(run).unwrap();
+                let history: Vec<ObjectId> = repo
+                    .log_from(now, None)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect();
+                assert!(
+                    history.contains(head),
+                    "{context}: acknowledged commit {head} of {run} is kept"
+                );
+            }
+            // And the repository takes new work.
+            repo.append("after-cut", events("z", 2).as_bytes())
+                .unwrap_or_else(|error| panic!("{context}: an append after the cut: {error}"));
+            repo.commit(None, &CommitOptions::default())
+                .unwrap_or_else(|error| panic!("{context}: a commit after the cut: {error}"));
+            let report = repo.fsck().unwrap();
+            assert!(
+                !report.has_errors(),
+                "{context}: fsck after new work: {:?}",
+                report.problems
+            );
+            figures.images += 1;
+        }
+        let _ = std::fs::remove_dir_all(&copy);
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    eprintln!("power loss, {name}: {figures:?}");
+    figures
+}
+
+fn summary(state: &State) -> Vec<(String, usize, usize)> {
+    state
+        .iter()
+        .map(|(run, (committed, staged))| (run.clone(), committed.len(), staged.len()))
+        .collect()
+}
+
+fn assert_explored(figures: &Explored) {
+    assert!(figures.steps >= 3, "{figures:?}");
+    assert_eq!(figures.images, figures.steps * IMAGES, "{figures:?}");
+    assert!(figures.before > 0 && figures.after > 0, "{figures:?}");
+}
+
+#[test]
+fn a_power_cut_during_an_append_keeps_the_before_or_the_after_state() {
+    let project = scratch();
+    let hive_dir = base(project.path());
+    let figures = explore(
+        "append",
+        &hive_dir,
+        |copy| copy.join(".hive"),
+        |copy| {
+            let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
+            repo.append("gamma", events("g", 5).as_bytes())
+                .map(drop)
+                .map_err(|error| error.to_string())
+        },
+    );
+    assert_explored(&figures);
+}
+
+#[test]
+fn a_power_cut_during_a_commit_keeps_the_before_or_the_after_state() {
+    let project = scratch();
+    let hive_dir = base(project.path());
+    let figures = explore(
+        "commit",
+        &hive_dir,
+        |copy| copy.join(".hive"),
+        |copy| {
+            let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
+            repo.commit(Some("beta"), &CommitOptions::default())
+                .map(drop)
+                .map_err(|error| error.to_string())
+        },
+    );
+    assert_explored(&figures);
+}
+
+#[test]
+fn a_power_cut_during_a_whole_session_commit_keeps_the_before_or_the_after_state() {
+    let project = scratch();
+    let hive_dir = base(project.path());
+    let figures = explore(
+        "commit of a whole session",
+        &hive_dir,
+        |copy| copy.join(".hive"),
+        |copy| {
+            let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
+            repo.commit_input(
+                "delta",
+                events("d", 7).as_bytes(),
+                &CommitOptions::default(),
+            )
+            .map(drop)
+            .map_err(|error| error.to_string())
+        },
+    );
+    assert_explored(&figures);
+}
+
+#[test]
+fn a_power_cut_during_gc_loses_nothing_reachable() {
+    let project = scratch();
+    let hive_dir = base(project.path());
+    {
+        // Garbage for gc to delete: a removed run, and loose objects to pack.
+        let repo = Repository::open(&hive_dir).unwrap();
+        repo.append("doomed", events("x", 6).as_bytes()).unwrap();
+        repo.commit(Some("doomed"), &CommitOptions::default())
+            .unwrap();
+        repo.remove_run("doomed").unwrap();
+        repo.commit(Some("beta"), &CommitOptions::default())
+            .unwrap();
+        repo.append("beta", events("b3", 2).as_bytes()).unwrap();
+    }
+    let gc = GcOptions {
+        grace: std::time::Duration::ZERO,
+        ..GcOptions::default()
+    };
+    // gc changes no state a user sees; the "after" side of the check is the commit that follows it here.
+    let figures = explore(
+        "gc, then a commit",
+        &hive_dir,
+        |copy| copy.join(".hive"),
+        |copy| {
+            let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
+            repo.gc(&gc).map_err(|error| error.to_string())?;
+            repo.commit(Some("beta"), &CommitOptions::default())
+                .map(drop)
+                .map_err(|error| error.to_string())
+        },
+    );
+    assert_explored(&figures);
+}
+
+#[test]
+fn a_power_cut_while_a_remote_receives_a_push_keeps_its_before_or_after_state() {
+    let project = scratch();
+    let hive_dir = base(project.path());
+    {
+        // The remote holds alpha already; the push brings alpha's next commit, beta and a new run.
+        let remote = project.path().join("remote.hive");
+        Repository::init_bare(&remote).unwrap();
+        let repo = Repository::open(&hive_dir).unwrap();
+        push(&repo, &remote, &["alpha"]).unwrap();
+        repo.append("alpha", events("a3", 4).as_bytes()).unwrap();
+        repo.commit(None, &CommitOptions::default()).unwrap();
+        repo.append("epsilon", events("e", 3).as_bytes()).unwrap();
+        repo.commit(None, &CommitOptions::default()).unwrap();
+    }
+    let figures = explore(
+        "push, received",
+        &hive_dir,
+        |copy| copy.join("remote.hive"),
+        |copy| {
+            let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
+            let report = push(&repo, &copy.join("remote.hive"), &[])?;
+            if report.all_accepted() {
+                Ok(())
+            } else {
+                Err(format!("refused: {:?}", report.refs))
+            }
+        },
+    );
+    assert_explored(&figures);
+}
+
+fn push(repo: &Repository, remote: &Path, runs: &[&str]) -> Result<hive::sync::PushReport, String> {
+    let transport = hive::sync::PathTransport::open(
+        &remote.display().to_string(),
+        remote,
+        false,
+        "Test Author <test@example.com>",
+    )
+    .map_err(|error| error.to_string())?;
+    hive::sync::push(
+        repo,
+        None,
+        &transport,
+        &hive::sync::PushOptions {
+            refs: runs.iter().map(|run| run.to_string()).collect(),
+            force: false,
+        },
+        &|_| {},
+    )
+    .map_err(|error| error.to_string())
+}
