@@ -40,6 +40,7 @@ pub fn run(args: Args, context: &Context) -> Result<u8, CliError> {
     let options = CommitOptions {
         message: args.message.unwrap_or_default(),
         cwd: Some(context.cwd.clone()),
+        time: None,
     };
     let outcomes = match args.file.as_deref() {
         None => repo.commit(args.run.as_deref(), &options)?,

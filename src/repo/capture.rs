@@ -34,6 +34,8 @@ pub struct CommitOptions {
     pub message: String,
     /// Directory whose git repository is recorded when no event names one.
     pub cwd: Option<PathBuf>,
+    /// The commit's time; `None` for now (or `HIVE_TIMESTAMP`).
+    pub time: Option<Timestamp>,
 }
 
 /// One commit made by `commit`.
@@ -236,7 +238,10 @@ impl Repository {
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_default();
         let author = self.author(&cwd);
-        let time = Timestamp::now().map_err(RepoError::BadTimestamp)?;
+        let time = match options.time {
+            Some(time) => time,
+            None => Timestamp::now().map_err(RepoError::BadTimestamp)?,
+        };
         for _ in 0..MAX_ATTEMPTS {
             // The journal first, then the head: a concurrent commit removes from the journal only events that its
             // head already holds, so a head read after the journal never misses staged events.

@@ -55,6 +55,14 @@ fn state(repo: &Repository) -> State {
     out
 }
 
+/// Commit options with a fixed time, so that every run of an operation writes the same objects in the same steps.
+fn options() -> CommitOptions {
+    CommitOptions {
+        time: Some(hive::time::Timestamp(1_767_323_045_000)),
+        ..CommitOptions::default()
+    }
+}
+
 fn heads(repo: &Repository) -> BTreeMap<String, ObjectId> {
     repo.runs()
         .unwrap()
@@ -98,13 +106,12 @@ fn copy_dir(from: &Path, to: &Path) {
 /// A repository with two committed runs (loose objects and a pack) and staged events on one.
 fn base(dir: &Path) -> PathBuf {
     let (repo, _) = Repository::init(dir).unwrap();
-    let options = CommitOptions::default();
     repo.append("alpha", events("a1", 6).as_bytes()).unwrap();
     repo.append("beta", events("b1", 4).as_bytes()).unwrap();
-    repo.commit(None, &options).unwrap();
+    repo.commit(None, &options()).unwrap();
     repo.gc(&GcOptions::default()).unwrap();
     repo.append("alpha", events("a2", 5).as_bytes()).unwrap();
-    repo.commit(Some("alpha"), &options).unwrap();
+    repo.commit(Some("alpha"), &options()).unwrap();
     repo.append("beta", events("b2", 4).as_bytes()).unwrap();
     repo.dir().to_path_buf()
 }
@@ -247,7 +254,7 @@ fn explore(
             // And the repository takes new work.
             repo.append("after-cut", events("z", 2).as_bytes())
                 .unwrap_or_else(|error| panic!("{context}: an append after the cut: {error}"));
-            repo.commit(None, &CommitOptions::default())
+            repo.commit(None, &options())
                 .unwrap_or_else(|error| panic!("{context}: a commit after the cut: {error}"));
             let report = repo.fsck().unwrap();
             assert!(
@@ -305,7 +312,7 @@ fn a_power_cut_during_a_commit_keeps_the_before_or_the_after_state() {
         |copy| copy.join(".hive"),
         |copy| {
             let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
-            repo.commit(Some("beta"), &CommitOptions::default())
+            repo.commit(Some("beta"), &options())
                 .map(drop)
                 .map_err(|error| error.to_string())
         },
@@ -323,13 +330,9 @@ fn a_power_cut_during_a_whole_session_commit_keeps_the_before_or_the_after_state
         |copy| copy.join(".hive"),
         |copy| {
             let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
-            repo.commit_input(
-                "delta",
-                events("d", 7).as_bytes(),
-                &CommitOptions::default(),
-            )
-            .map(drop)
-            .map_err(|error| error.to_string())
+            repo.commit_input("delta", events("d", 7).as_bytes(), &options())
+                .map(drop)
+                .map_err(|error| error.to_string())
         },
     );
     assert_explored(&figures);
@@ -343,11 +346,9 @@ fn a_power_cut_during_gc_loses_nothing_reachable() {
         // Garbage for gc to delete: a removed run, and loose objects to pack.
         let repo = Repository::open(&hive_dir).unwrap();
         repo.append("doomed", events("x", 6).as_bytes()).unwrap();
-        repo.commit(Some("doomed"), &CommitOptions::default())
-            .unwrap();
+        repo.commit(Some("doomed"), &options()).unwrap();
         repo.remove_run("doomed").unwrap();
-        repo.commit(Some("beta"), &CommitOptions::default())
-            .unwrap();
+        repo.commit(Some("beta"), &options()).unwrap();
         repo.append("beta", events("b3", 2).as_bytes()).unwrap();
     }
     let gc = GcOptions {
@@ -362,7 +363,7 @@ fn a_power_cut_during_gc_loses_nothing_reachable() {
         |copy| {
             let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
             repo.gc(&gc).map_err(|error| error.to_string())?;
-            repo.commit(Some("beta"), &CommitOptions::default())
+            repo.commit(Some("beta"), &options())
                 .map(drop)
                 .map_err(|error| error.to_string())
         },
@@ -381,9 +382,9 @@ fn a_power_cut_while_a_remote_receives_a_push_keeps_its_before_or_after_state() 
         let repo = Repository::open(&hive_dir).unwrap();
         push(&repo, &remote, &["alpha"]).unwrap();
         repo.append("alpha", events("a3", 4).as_bytes()).unwrap();
-        repo.commit(None, &CommitOptions::default()).unwrap();
+        repo.commit(None, &options()).unwrap();
         repo.append("epsilon", events("e", 3).as_bytes()).unwrap();
-        repo.commit(None, &CommitOptions::default()).unwrap();
+        repo.commit(None, &options()).unwrap();
     }
     let figures = explore(
         "push, received",
@@ -421,4 +422,159 @@ fn push(repo: &Repository, remote: &Path, runs: &[&str]) -> Result<hive::sync::P
         &|_| {},
     )
     .map_err(|error| error.to_string())
+}
+
+/// The operations the I/O-fault test fails step by step, each on a copy of a prepared project.
+fn operations() -> Vec<(&'static str, Box<dyn Fn(&Path) -> Result<(), String>>)> {
+    fn open(copy: &Path) -> Result<Repository, String> {
+        Repository::open(&copy.join(".hive")).map_err(|error| error.to_string())
+    }
+    vec![
+        (
+            "append",
+            Box::new(|copy| {
+                open(copy)?
+                    .append("gamma", events("g", 5).as_bytes())
+                    .map(drop)
+                    .map_err(|error| error.to_string())
+            }),
+        ),
+        (
+            "commit",
+            Box::new(|copy| {
+                open(copy)?
+                    .commit(Some("beta"), &options())
+                    .map(drop)
+                    .map_err(|error| error.to_string())
+            }),
+        ),
+        (
+            "gc, then a commit",
+            Box::new(|copy| {
+                let repo = open(copy)?;
+                repo.gc(&GcOptions {
+                    grace: std::time::Duration::ZERO,
+                    ..GcOptions::default()
+                })
+                .map_err(|error| error.to_string())?;
+                repo.commit(Some("beta"), &options())
+                    .map(drop)
+                    .map_err(|error| error.to_string())
+            }),
+        ),
+        (
+            "push",
+            Box::new(|copy| {
+                let report = push(&open(copy)?, &copy.join("remote.hive"), &[])?;
+                if report.all_accepted() {
+                    Ok(())
+                } else {
+                    Err(format!("refused: {:?}", report.refs))
+                }
+            }),
+        ),
+    ]
+}
+
+#[test]
+fn an_io_error_at_any_step_fails_clearly_and_leaves_nothing_partial() {
+    const EIO: i32 = 5;
+    const ENOSPC: i32 = 28;
+    let project = scratch();
+    base(project.path());
+    Repository::init_bare(&project.path().join("remote.hive")).unwrap();
+    let scratch = scratch();
+    let mut failed = 0;
+    for (name, operation) in operations() {
+        // The operation's own repository, or the remote for a push (its client side only reads).
+        let armed = |copy: &Path| {
+            if name == "push" {
+                copy.join("remote.hive")
+            } else {
+                copy.join(".hive")
+            }
+        };
+        let whole = scratch.path().join(format!("{name}-whole"));
+        copy_dir(project.path(), &whole);
+        let before = state(&Repository::open(&armed(&whole)).unwrap());
+        let steps = {
+            let guard = fault::arm(&armed(&whole), Plan::Record).unwrap();
+            operation(&whole).unwrap();
+            guard.log()
+        };
+        let after = state(&Repository::open(&armed(&whole)).unwrap());
+        for at in 0..steps.len() {
+            for errno in [EIO, ENOSPC] {
+                let copy = scratch.path().join(format!("{name}-{at}-{errno}"));
+                copy_dir(project.path(), &copy);
+                let guard = fault::arm(&armed(&copy), Plan::Fail { at, errno }).unwrap();
+                let result = operation(&copy);
+                let log = guard.log();
+                drop(guard);
+                let context = format!("{name}, {:?} failed with errno {errno}", steps[at]);
+                let failed_step = log.iter().find(|logged| logged.failed);
+                assert!(
+                    failed_step.is_some(),
+                    "{context}: the step was reached: {} steps of {}: {log:#?}",
+                    log.len(),
+                    steps.len()
+                );
+                let failed_step = failed_step.unwrap().clone();
+                // No flush of a file after a failed flush of it: its bytes may be gone whatever a second one says.
+                if failed_step.step == Step::Flush {
+                    let retried =
+                        log.iter()
+                            .skip_while(|logged| !logged.failed)
+                            .skip(1)
+                            .any(|logged| {
+                                logged.step == Step::Flush && logged.path == failed_step.path
+                            });
+                    assert!(
+                        !retried,
+                        "{context}: a failed flush is not retried: {log:?}"
+                    );
+                    assert!(
+                        result.is_err(),
+                        "{context}: a failed flush fails the operation"
+                    );
+                }
+                let repo = Repository::open(&armed(&copy)).unwrap();
+                let found = state(&repo);
+                match &result {
+                    Err(message) => {
+                        failed += 1;
+                        // The message says what failed, where, and why.
+                        let reason = std::io::Error::from_raw_os_error(errno).to_string();
+                        let reason = reason.split(" (os error").next().unwrap();
+                        assert!(
+                            message.contains(reason) && message.contains(copy.to_str().unwrap()),
+                            "{context}: the error names the cause and the path: {message}"
+                        );
+                        // Nothing partial is visible: each run is as it was, or (when the failure came after the
+                        // operation's own commit point) as it is after.
+                        for run in before.keys().chain(after.keys()) {
+                            let now = found.get(run);
+                            assert!(
+                                now == before.get(run) || now == after.get(run),
+                                "{context}: run {run} is whole: {:?}",
+                                summary(&found)
+                            );
+                        }
+                    }
+                    Ok(()) => assert_eq!(found, after, "{context}: a success is complete"),
+                }
+                let report = repo.fsck().unwrap();
+                assert!(!report.has_errors(), "{context}: {:?}", report.problems);
+                // Once the disk is well again, the operation (or what is left of it) completes.
+                let again = operation(&copy);
+                assert!(
+                    again.is_ok() || result.is_ok(),
+                    "{context}: a retry completes: {again:?}"
+                );
+                let _ = std::fs::remove_dir_all(&copy);
+            }
+        }
+    }
+    eprintln!("I/O faults: {failed} failed operations, each clear and whole");
+    assert!(failed > 100);
 }
