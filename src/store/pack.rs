@@ -740,6 +740,7 @@ impl Pack {
     ) -> Result<RawObject, StoreError> {
         object_bytes(frame, entry)
             .ok_or_else(|| format!("object {id} lies outside its frame"))
+            .and_then(|canonical| hashes_to(canonical, id))
             .and_then(|canonical| {
                 RawObject::from_canonical(canonical)
                     .map_err(|error| format!("object {id}: {error}"))
@@ -802,10 +803,16 @@ impl Pack {
                 format!("object {} lies outside its frame", self.id_at(position)),
             )
         };
+        let id = self.id_at(position);
+        let verified = |canonical: &[u8]| {
+            hashes_to(canonical, id)
+                .map(<[u8]>::to_vec)
+                .map_err(|reason| corrupt(&self.pack_path, reason))
+        };
         if let Some(frame) = self.cached(entry.frame_offset) {
             return object_bytes(&frame, &entry)
-                .map(<[u8]>::to_vec)
-                .ok_or_else(outside);
+                .ok_or_else(outside)
+                .and_then(verified);
         }
         let (start, input) = self.frame_input(&entry)?;
         let broken = |error: &dyn std::fmt::Display| {
@@ -853,7 +860,7 @@ impl Pack {
             }
             let end = object_end(&out, &entry).ok_or_else(outside)?;
             if end <= out.len() {
-                return Ok(out[object_start..end].to_vec());
+                return verified(&out[object_start..end]);
             }
             target = end;
         }
@@ -921,14 +928,12 @@ impl Pack {
     pub fn canonical_at(&self, position: usize) -> Result<Vec<u8>, StoreError> {
         let entry = self.entry(position);
         let frame = self.frame(&entry)?;
+        let id = self.id_at(position);
         object_bytes(&frame, &entry)
+            .ok_or_else(|| format!("object {id} lies outside its frame"))
+            .and_then(|canonical| hashes_to(canonical, id))
             .map(<[u8]>::to_vec)
-            .ok_or_else(|| {
-                corrupt(
-                    &self.pack_path,
-                    format!("object {} lies outside its frame", self.id_at(position)),
-                )
-            })
+            .map_err(|reason| corrupt(&self.pack_path, reason))
     }
 
     /// Reads the object at sorted position `position`.
@@ -947,6 +952,19 @@ impl Pack {
         fs::metadata(&self.pack_path)
             .and_then(|meta| meta.modified())
             .ok()
+    }
+}
+
+/// `canonical` when it hashes to `id`: a read never returns bytes other than the ones the id names, whatever
+/// happened to the pack, its index or the memory they were read into.
+fn hashes_to(canonical: &[u8], id: ObjectId) -> Result<&[u8], String> {
+    let actual = ObjectId::hash_canonical(canonical);
+    if actual == id {
+        Ok(canonical)
+    } else {
+        Err(format!(
+            "object {id} reads back as bytes that hash to {actual}"
+        ))
     }
 }
 

@@ -1,5 +1,6 @@
 //! hive's integration tests, in one binary.
 
+mod bitrot;
 mod cli;
 mod concurrency;
 mod conformance;

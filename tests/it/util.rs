@@ -15,6 +15,12 @@ pub fn test_data() -> Option<PathBuf> {
     Some(dir)
 }
 
+/// Whether the slow tier runs (`HIVE_SLOW=1`, set by .ci/run): the long crash, kill and bit-rot loops at full
+/// length.
+pub fn slow() -> bool {
+    std::env::var_os("HIVE_SLOW").is_some_and(|value| value != "0" && !value.is_empty())
+}
+
 /// Every file under `dir` whose extension is one of `extensions`, in sorted path order.
 pub fn files_under(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
