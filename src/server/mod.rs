@@ -3,9 +3,11 @@
 //! Each request is authenticated (a bearer token; 401 without a valid one), scoped to one repository
 //! (`ROOT/REPO`, 404 when it is missing or the token may not read it, so a client never learns that a
 //! repository it may not read exists), and served by a [`Peer`] on a blocking thread. A push streams its body
-//! through the quarantine as it arrives; a fetch streams its response as it is produced. On SIGINT or SIGTERM
-//! the server stops accepting, lets transfers in flight finish for a grace period, then exits; a push cut off
-//! there leaves its repository as it was.
+//! through the quarantine as it arrives; a fetch streams its response as it is produced. A push that creates a
+//! repository fills it aside and puts it in place only if a reference landed. Every refusal, down to a URL
+//! that does not decode or a method an endpoint does not take, is a JSON error body. On SIGINT or SIGTERM the
+//! server stops accepting, lets transfers in flight finish for a grace period, then exits; a push cut off there
+//! leaves its repository as it was.
 
 pub mod token;
 
@@ -14,11 +16,13 @@ use crate::sync::http::{ErrorJson, RefJson, RefResultJson, RefsJson, ReportJson}
 use crate::sync::peer::WantJson;
 use crate::sync::remote::check_repo_name;
 use crate::sync::{
-    Access, Level, Limits, Peer, ReachCache, SyncError, ids_from_bytes, ids_to_bytes, to_bitmap,
+    Access, Level, Limits, Peer, ReachCache, ReceiveReport, RefStatus, SyncError, ids_from_bytes,
+    ids_to_bytes, to_bitmap,
 };
 use axum::body::{Body, Bytes};
-use axum::extract::{Path as UrlPath, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::StreamExt;
@@ -74,6 +78,8 @@ struct ServerState {
     tokens: Option<TokenStore>,
     limits: Limits,
     caches: Mutex<HashMap<String, Arc<ReachCache>>>,
+    /// One lock per repository name, held by a push that creates the repository.
+    creating: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     log: LogFn,
 }
 
@@ -91,6 +97,15 @@ impl ApiError {
             code,
             message: message.into(),
         }
+    }
+
+    fn internal(log: &LogFn, what: impl std::fmt::Display) -> Self {
+        log(&format!("internal error: {what}"));
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server failed; its log says why",
+        )
     }
 
     fn not_found(repo: &str) -> Self {
@@ -169,14 +184,39 @@ struct Caller {
     identity: String,
 }
 
+/// The repository named in a URL; one that does not decode is refused like any invalid name.
+struct RepoName(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RepoName {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        UrlPath::<String>::from_request_parts(parts, state)
+            .await
+            .map(|UrlPath(repo)| RepoName(repo))
+            .map_err(|rejection| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad-name",
+                    format!(
+                        "the repository name in the URL cannot be read: {}",
+                        rejection.body_text()
+                    ),
+                )
+            })
+    }
+}
+
 impl ServerState {
     /// Authenticates the request and scopes it to `repo`. A missing repository is 404, except to a caller with
-    /// admin access to all of it: `create` (a push) makes it, and otherwise it reads as empty (`None`).
+    /// admin access to all of it, for whom it is `None`: a push may create it, and otherwise it reads as empty.
     fn authorize(
         &self,
         headers: &HeaderMap,
         repo: &str,
-        create: bool,
     ) -> Result<(Caller, Option<Repository>), ApiError> {
         check_repo_name(repo)
             .map_err(|reason| ApiError::new(StatusCode::BAD_REQUEST, "bad-name", reason))?;
@@ -260,15 +300,86 @@ impl ServerState {
             if !admin {
                 return Err(ApiError::not_found(repo));
             }
-            if !create {
-                return Ok((caller, None));
-            }
-            Repository::init_bare(&dir).map_err(|error| from_sync(error.into(), &self.log))?;
-            (self.log)(&format!("created repository {repo} for {}", caller.who));
+            return Ok((caller, None));
         }
         let repository =
             Repository::open(&dir).map_err(|error| from_sync(error.into(), &self.log))?;
         Ok((caller, Some(repository)))
+    }
+
+    /// Runs `work` with the caller's [`Peer`] over `repository`.
+    fn run<T>(
+        &self,
+        repo: &str,
+        repository: &Repository,
+        caller: Caller,
+        work: impl FnOnce(&Peer<'_>) -> Result<T, SyncError>,
+    ) -> Result<T, ApiError> {
+        let cache = self.cache(repo);
+        let peer = Peer::new(
+            repository,
+            caller.access,
+            &caller.who,
+            &caller.identity,
+            self.limits,
+            Some(&cache),
+        );
+        work(&peer).map_err(|error| from_sync(error, &self.log))
+    }
+
+    /// Runs a push into repository `repo`, which does not exist: it is made aside (in `ROOT/.new-*`, a name no
+    /// request reaches) and renamed into place only if `lands` says the push changed a reference, so that a
+    /// refused push leaves no repository behind. Pushes creating the same repository take turns.
+    fn create<T>(
+        &self,
+        repo: &str,
+        caller: Caller,
+        lands: fn(&T) -> bool,
+        work: impl FnOnce(&Peer<'_>) -> Result<T, SyncError>,
+    ) -> Result<T, ApiError> {
+        let turn = self
+            .creating
+            .lock()
+            .expect("lock poisoned only by a panic")
+            .entry(repo.to_string())
+            .or_default()
+            .clone();
+        let _turn = turn.lock().expect("lock poisoned only by a panic");
+        let dir = self.root.join(repo);
+        if dir.join("config").is_file() {
+            // Made by the push before this one.
+            let repository =
+                Repository::open(&dir).map_err(|error| from_sync(error.into(), &self.log))?;
+            return self.run(repo, &repository, caller, work);
+        }
+        let aside = tempfile::Builder::new()
+            .prefix(".new-")
+            .tempdir_in(&self.root)
+            .map_err(|error| ApiError::internal(&self.log, error))?;
+        let staged = aside.path().join(repo);
+        let who = caller.who.clone();
+        let result = {
+            let (repository, _) = Repository::init_bare(&staged)
+                .map_err(|error| from_sync(error.into(), &self.log))?;
+            self.run(repo, &repository, caller, work)
+        };
+        if let Ok(value) = &result
+            && lands(value)
+        {
+            std::fs::rename(&staged, &dir).map_err(|error| {
+                ApiError::internal(
+                    &self.log,
+                    format!(
+                        "cannot move the new repository into {}: {error}",
+                        dir.display()
+                    ),
+                )
+            })?;
+            crate::fsutil::sync_dir(&self.root)
+                .map_err(|error| ApiError::internal(&self.log, error))?;
+            (self.log)(&format!("created repository {repo} for {who}"));
+        }
+        result
     }
 
     fn cache(&self, repo: &str) -> Arc<ReachCache> {
@@ -284,42 +395,28 @@ impl ServerState {
 type Shared = Arc<ServerState>;
 
 /// Runs `work` on a blocking thread with the repository and the caller's [`Peer`]. A repository that does not
-/// exist yet (for an admin, who may create it) is served as an empty one.
+/// exist yet (for an admin, who may create it) is served as an empty one; with `create` (a push), it is created
+/// if [`ServerState::create`]'s `lands` says the push changed a reference.
 async fn blocking<T: Send + 'static>(
     state: Shared,
     headers: HeaderMap,
     repo: String,
-    create: bool,
+    create: Option<fn(&T) -> bool>,
     work: impl FnOnce(&Peer<'_>) -> Result<T, SyncError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(move || {
-        let (caller, repository) = state.authorize(&headers, &repo, create)?;
-        let empty;
-        let repository = match repository {
-            Some(repository) => repository,
-            None => {
-                empty = tempfile::tempdir().map_err(|error| {
-                    ApiError::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "internal",
-                        error.to_string(),
-                    )
-                })?;
-                Repository::init_bare(empty.path())
-                    .map_err(|error| from_sync(error.into(), &state.log))?
-                    .0
+        let (caller, repository) = state.authorize(&headers, &repo)?;
+        match (repository, create) {
+            (Some(repository), _) => state.run(&repo, &repository, caller, work),
+            (None, Some(lands)) => state.create(&repo, caller, lands, work),
+            (None, None) => {
+                let empty =
+                    tempfile::tempdir().map_err(|error| ApiError::internal(&state.log, error))?;
+                let (repository, _) = Repository::init_bare(empty.path())
+                    .map_err(|error| from_sync(error.into(), &state.log))?;
+                state.run(&repo, &repository, caller, work)
             }
-        };
-        let cache = state.cache(&repo);
-        let peer = Peer::new(
-            &repository,
-            caller.access,
-            &caller.who,
-            &caller.identity,
-            state.limits,
-            Some(&cache),
-        );
-        work(&peer).map_err(|error| from_sync(error, &state.log))
+        }
     })
     .await
     .map_err(|error| {
@@ -333,10 +430,10 @@ async fn blocking<T: Send + 'static>(
 
 async fn refs(
     State(state): State<Shared>,
-    UrlPath(repo): UrlPath<String>,
+    RepoName(repo): RepoName,
     headers: HeaderMap,
 ) -> Result<axum::Json<RefsJson>, ApiError> {
-    let adv = blocking(state, headers, repo, false, |peer| peer.advertise()).await?;
+    let adv = blocking(state, headers, repo, None, |peer| peer.advertise()).await?;
     Ok(axum::Json(RefsJson {
         protocols: adv.protocols,
         refs: adv
@@ -351,15 +448,37 @@ async fn refs(
     }))
 }
 
+/// Reads a JSON or id-list request body, up to the header limit. A body over it is read on (within reason) before
+/// the answer, so that the client gets the answer rather than a broken connection.
 async fn read_body(state: &ServerState, body: Body) -> Result<Bytes, ApiError> {
     let limit = state.limits.max_header as usize;
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            format!("the request is over {limit} bytes, or was cut off"),
-        )
-    })
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|error| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                format!("the request body was cut off: {error}"),
+            )
+        })?;
+        if bytes.len() + chunk.len() > limit {
+            let mut drained = 0usize;
+            while let Some(Ok(chunk)) = stream.next().await {
+                drained += chunk.len();
+                if drained > 64 << 20 {
+                    break;
+                }
+            }
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                format!("the request is over {limit} bytes"),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(bytes))
 }
 
 #[derive(serde::Deserialize)]
@@ -369,13 +488,23 @@ struct HasQuery {
 
 async fn has(
     State(state): State<Shared>,
-    UrlPath(repo): UrlPath<String>,
-    Query(query): Query<HasQuery>,
+    RepoName(repo): RepoName,
+    query: Result<Query<HasQuery>, QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Vec<u8>, ApiError> {
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            format!(
+                "name the push in the query (has?push=<64 hex>): {}",
+                rejection.body_text()
+            ),
+        )
+    })?;
     let bytes = read_body(&state, body).await?;
-    blocking(state, headers, repo, false, move |peer| {
+    blocking(state, headers, repo, None, move |peer| {
         if !peer.access().any(Level::Write) {
             return Err(SyncError::Refused {
                 peer: String::new(),
@@ -394,12 +523,12 @@ async fn has(
 
 async fn offer(
     State(state): State<Shared>,
-    UrlPath(repo): UrlPath<String>,
+    RepoName(repo): RepoName,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Vec<u8>, ApiError> {
     let bytes = read_body(&state, body).await?;
-    blocking(state, headers, repo, false, move |peer| {
+    blocking(state, headers, repo, None, move |peer| {
         let request: WantJson = serde_json::from_slice(&bytes)
             .map_err(|error| SyncError::protocol("the client", error.to_string()))?;
         let (request, _) = request.parse("the client")?;
@@ -442,7 +571,7 @@ impl std::io::Write for ChannelWriter {
 
 async fn fetch(
     State(state): State<Shared>,
-    UrlPath(repo): UrlPath<String>,
+    RepoName(repo): RepoName,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -461,7 +590,7 @@ async fn fetch(
         state.clone(),
         headers.clone(),
         repo.clone(),
-        false,
+        None,
         move |peer| match selection {
             None => peer.check_wants(&checked).map(|()| true),
             Some(bytes) => Ok(bytes == peer.offer(&checked)?.len().div_ceil(8)),
@@ -479,7 +608,7 @@ async fn fetch(
     let log = state.log.clone();
     tokio::spawn(async move {
         let failure = sender.clone();
-        let result = blocking(state, headers, repo, false, move |peer| {
+        let result = blocking(state, headers, repo, None, move |peer| {
             let mut writer = ChannelWriter {
                 sender,
                 buffer: Vec::new(),
@@ -531,14 +660,14 @@ impl std::io::Read for BodyReader {
 
 async fn push(
     State(state): State<Shared>,
-    UrlPath(repo): UrlPath<String>,
+    RepoName(repo): RepoName,
     headers: HeaderMap,
     body: Body,
 ) -> Result<axum::Json<ReportJson>, ApiError> {
     let handle = tokio::runtime::Handle::current();
     let log = state.log.clone();
     let name = repo.clone();
-    let report = blocking(state, headers, repo, true, move |peer| {
+    let report = blocking(state, headers, repo, Some(lands), move |peer| {
         let mut reader = BodyReader {
             stream: body.into_data_stream(),
             handle,
@@ -577,11 +706,30 @@ async fn push(
     }))
 }
 
+/// Whether a push changed a reference (so that a repository it creates is kept).
+fn lands(report: &ReceiveReport) -> bool {
+    report
+        .refs
+        .iter()
+        .any(|r| r.status.accepted() && r.status != RefStatus::UpToDate)
+}
+
 async fn fallback() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "not-found",
         "no such endpoint (docs/PROTOCOL.md lists them)",
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        format!(
+            "{} does not take the method {method} (docs/PROTOCOL.md lists the endpoints)",
+            uri.path()
+        ),
     )
 }
 
@@ -604,6 +752,7 @@ pub fn serve(
         tokens,
         limits: options.limits,
         caches: Mutex::new(HashMap::new()),
+        creating: Mutex::new(HashMap::new()),
         log: log.clone(),
     });
     let app = axum::Router::new()
@@ -612,6 +761,7 @@ pub fn serve(
         .route("/{repo}/offer", post(offer))
         .route("/{repo}/fetch", post(fetch))
         .route("/{repo}/push", post(push))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(state);

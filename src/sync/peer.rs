@@ -9,12 +9,14 @@ use super::{
     RemoteRef, SyncError, WantRequest, hex_ids, parse_ids,
 };
 use crate::id::ObjectId;
+use crate::object::{HashedObject, RawObject};
 use crate::refs::{RefName, RefStore, ReflogEntry};
 use crate::repo::{RepoError, Repository, read_commit};
-use crate::store::ObjectStore;
+use crate::store::{ObjectStore, PackOptions, PackStore, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// What a grant allows: each level includes the ones before it.
@@ -377,8 +379,13 @@ impl<'a> Peer<'a> {
         write_objects(self.repo.odb(), &chosen, b"{}", out)
     }
 
-    /// Receives a push: its reference commands, then its objects into a quarantine; checks each new value's
-    /// connectivity, publishes what they reach, and moves each reference by compare-and-swap.
+    /// Receives a push: its reference commands, then its objects into a quarantine. Then, under the repository's
+    /// writers' lock, decides what each command does before anything is published: a reference that moved is
+    /// `stale`; a new value that reaches an object missing on both sides, or that is not a commit, is `invalid`; an
+    /// update that does not descend from the reference's value is `non-fast-forward` unless forced; forcing and
+    /// deleting without admin access are `forbidden`. Only the objects the commands that go ahead reach are
+    /// published, and then their references move by compare-and-swap: a refused command leaves the repository as
+    /// it was.
     pub fn receive(
         &self,
         input: &mut dyn Read,
@@ -396,33 +403,34 @@ impl<'a> Peer<'a> {
         }
         let push = ObjectId::from_hex(&header.push)
             .map_err(|_| SyncError::protocol(&peer, "push: not an id"))?;
+        if header.commands.is_empty() {
+            return Err(SyncError::protocol(
+                &peer,
+                "the push names no reference to update",
+            ));
+        }
         let commands = parse_commands(&peer, &header.commands)?;
         let mut results: Vec<Option<RefResult>> = commands
             .iter()
             .map(|command| {
-                let refuse = |status, message: String| {
-                    Some(RefResult {
-                        name: command.name.clone(),
-                        status,
-                        message: Some(message),
-                    })
-                };
                 if !is_synced(&command.name) {
-                    refuse(
+                    Some(refused(
+                        command,
                         RefStatus::Invalid,
                         "only runs/ and workspaces/ references can be pushed".into(),
-                    )
+                    ))
                 } else if !self.access.allows(Level::Write, &command.name) {
-                    refuse(
+                    Some(refused(
+                        command,
                         RefStatus::Forbidden,
                         format!("your token may not write {}", command.name),
-                    )
+                    ))
                 } else {
                     None
                 }
             })
             .collect();
-        if results.iter().all(Option::is_some) && !commands.is_empty() {
+        if results.iter().all(Option::is_some) {
             return Err(SyncError::Refused {
                 peer: String::new(),
                 status: 403,
@@ -435,56 +443,111 @@ impl<'a> Peer<'a> {
                     .join("; "),
             });
         }
-        let quarantine = Quarantine::open(self.repo, &self.quarantine_key(&push))?;
-        let objects = quarantine.receive(
+        let key = self.quarantine_key(&push);
+        let quarantine = Quarantine::open(self.repo, &key)?;
+        let objects = match quarantine.receive(
             self.repo,
             &mut reader,
             self.access.reads_everything(),
             progress,
-        )?;
+        ) {
+            Ok(objects) => objects,
+            Err(error) => {
+                // A transfer that broke off keeps what arrived whole, for its retry; one that broke the protocol
+                // keeps nothing.
+                if reader.interrupted() {
+                    self.remove_quarantine_if_empty(&key);
+                } else {
+                    quarantine.remove();
+                }
+                return Err(error);
+            }
+        };
         // From here to the reference updates, gc leaves the repository's objects alone.
         let _guard = self.repo.write_guard()?;
+        let refs = self.repo.refs();
+        // A reference that moved since the client read it, or that holds the value already, needs no objects.
+        for (command, result) in commands.iter().zip(results.iter_mut()) {
+            if result.is_some() {
+                continue;
+            }
+            let current = refs.read(&command.name)?;
+            if current != command.old {
+                let status = if current == command.new {
+                    RefStatus::UpToDate
+                } else {
+                    RefStatus::Stale
+                };
+                *result = Some(outcome(command, status));
+            } else if command.old == command.new {
+                *result = Some(outcome(command, RefStatus::UpToDate));
+            }
+        }
         let visible = self.visibility()?;
         let mut trusted = |id: &ObjectId| -> Result<bool, SyncError> {
             Ok(visible.as_ref().is_none_or(|set| set.contains(id)))
         };
-        let mut reached = id_set();
-        for (command, result) in commands.iter().zip(results.iter_mut()) {
-            let Some(new) = command.new.filter(|_| result.is_none()) else {
-                continue;
+        let mut reached = self.connected(
+            &quarantine,
+            &commands,
+            with_values(&commands, &results),
+            &mut results,
+            &mut trusted,
+            progress,
+        )?;
+        let connected = with_values(&commands, &results);
+        // What each connected command would do, read through the quarantine before anything is published.
+        let planned = {
+            let incoming = PackStore::new(self.quarantine_dir(&key), PackOptions::default())?;
+            let store = Incoming {
+                quarantine: &incoming,
+                repo: self.repo.odb(),
             };
-            if let Some(missing) =
-                quarantine.check(self.repo, new, &mut trusted, &mut reached, progress)?
-            {
-                *result = Some(RefResult {
-                    name: command.name.clone(),
-                    status: RefStatus::Invalid,
-                    message: Some(format!(
-                        "{new} reaches object {missing}, which was not sent and is not here"
-                    )),
-                });
+            let mut planned = Vec::new();
+            for (index, command) in commands.iter().enumerate() {
+                if results[index].is_some() {
+                    continue;
+                }
+                match self.plan(command, &store)? {
+                    Ok(status) => planned.push((index, status)),
+                    Err(result) => results[index] = Some(result),
+                }
             }
+            planned
+        };
+        // Commands refused since the connectivity check publish nothing: what the others reach is found again.
+        let going = with_values(&commands, &results);
+        if going != connected {
+            reached = self.connected(
+                &quarantine,
+                &commands,
+                going,
+                &mut results,
+                &mut trusted,
+                progress,
+            )?;
         }
         let published = quarantine.publish(self.repo, &reached)?;
         let mut changed = Vec::new();
-        for (command, result) in commands.iter().zip(results.iter_mut()) {
-            if result.is_none() {
-                let status = self.update(command)?;
-                if status.accepted() && status != RefStatus::UpToDate {
-                    changed.push(command.name.clone());
-                }
-                *result = Some(RefResult {
-                    name: command.name.clone(),
-                    message: refusal_message(&status, command),
-                    status,
-                });
+        for (index, status) in planned {
+            let command = &commands[index];
+            if results[index].is_some() {
+                continue;
             }
+            let status = self.apply(command, status)?;
+            if status.accepted() && status != RefStatus::UpToDate {
+                changed.push(command.name.clone());
+            }
+            results[index] = Some(outcome(command, status));
         }
         let results: Vec<RefResult> = results.into_iter().flatten().collect();
-        if !results
+        if results
             .iter()
             .any(|result| result.status == RefStatus::Invalid)
         {
+            // Kept for a retry that sends what was missing; never an empty directory.
+            self.remove_quarantine_if_empty(&key);
+        } else {
             quarantine.remove();
         }
         drop(_guard);
@@ -505,41 +568,106 @@ impl<'a> Peer<'a> {
         })
     }
 
-    /// Applies one checked command.
-    fn update(&self, command: &RefCommand) -> Result<RefStatus, SyncError> {
-        let refs = self.repo.refs();
-        let current = refs.read(&command.name)?;
-        if current != command.old {
-            return Ok(if current == command.new {
-                RefStatus::UpToDate
-            } else {
-                RefStatus::Stale
-            });
-        }
-        let status = match (command.old, command.new) {
-            (None, None) => return Ok(RefStatus::UpToDate),
-            (Some(_), None) => RefStatus::Deleted,
-            (None, Some(_)) => RefStatus::Created,
-            (Some(old), Some(new)) if old == new => return Ok(RefStatus::UpToDate),
-            (Some(old), Some(new)) => {
-                if is_ancestor(self.repo.odb(), old, new)? {
-                    RefStatus::FastForward
-                } else if command.force {
-                    RefStatus::Forced
-                } else {
-                    return Ok(RefStatus::NonFastForward);
-                }
+    /// Checks that the new values of `candidates` (indexes into `commands`) reach nothing missing, refusing as
+    /// `invalid` those that do, and returns the quarantine objects the others reach. A walk that stops at a
+    /// missing object can leave objects it had not finished checking among those reached, which later walks would
+    /// then take as checked: so once any command is refused, the rest are checked again from scratch, a few times
+    /// at most (each time at least one more is refused), and after that refused as well.
+    fn connected(
+        &self,
+        quarantine: &Quarantine,
+        commands: &[RefCommand],
+        mut candidates: Vec<usize>,
+        results: &mut [Option<RefResult>],
+        trusted: &mut dyn FnMut(&ObjectId) -> Result<bool, SyncError>,
+        progress: ProgressFn<'_>,
+    ) -> Result<IdSet, SyncError> {
+        const PASSES: usize = 4;
+        for _ in 0..PASSES {
+            let mut reached = id_set();
+            let mut refused_any = false;
+            for &index in &candidates {
+                let command = &commands[index];
+                let new = command.new.expect("candidates have new values");
+                let problem =
+                    match quarantine.check(self.repo, new, trusted, &mut reached, progress) {
+                        Ok(None) => continue,
+                        Ok(Some(missing)) => format!(
+                            "{new} reaches object {missing}, which was not sent and is not here"
+                        ),
+                        Err(SyncError::Repo(error @ RepoError::Decode { .. })) => {
+                            format!(
+                                "{new} reaches an object that is not what it should be: {error}"
+                            )
+                        }
+                        Err(error) => return Err(error),
+                    };
+                results[index] = Some(refused(command, RefStatus::Invalid, problem));
+                refused_any = true;
             }
+            if !refused_any {
+                return Ok(reached);
+            }
+            candidates.retain(|index| results[*index].is_none());
+        }
+        for index in candidates {
+            results[index] = Some(refused(
+                &commands[index],
+                RefStatus::Invalid,
+                "not checked: other references of this push reach missing objects (push them apart)".into(),
+            ));
+        }
+        Ok(id_set())
+    }
+
+    /// What a connected command does (`Ok`), or why it is refused (`Err`), read through `store` (the quarantine
+    /// over the repository). The reference holds `command.old`, and `command.old != command.new`.
+    fn plan(
+        &self,
+        command: &RefCommand,
+        store: &dyn ObjectStore,
+    ) -> Result<Result<RefStatus, RefResult>, SyncError> {
+        let status = match (command.old, command.new) {
+            (_, None) => RefStatus::Deleted,
+            (None, Some(_)) => RefStatus::Created,
+            (Some(old), Some(new)) => match is_ancestor(store, old, new) {
+                Ok(true) => RefStatus::FastForward,
+                Ok(false) if command.force => RefStatus::Forced,
+                Ok(false) => return Ok(Err(outcome(command, RefStatus::NonFastForward))),
+                Err(SyncError::Repo(error @ RepoError::Decode { .. })) => {
+                    return Ok(Err(refused(
+                        command,
+                        RefStatus::Invalid,
+                        format!("the history of {new} is not made of commits: {error}"),
+                    )));
+                }
+                Err(error) => return Err(error),
+            },
         };
         if matches!(status, RefStatus::Deleted | RefStatus::Forced)
             && !self.access.allows(Level::Admin, &command.name)
         {
-            return Ok(RefStatus::Forbidden);
+            return Ok(Err(outcome(command, RefStatus::Forbidden)));
         }
         if let Some(new) = command.new {
             // A value must be a commit.
-            read_commit(self.repo.odb(), new)?;
+            match read_commit(store, new) {
+                Ok(_) => {}
+                Err(error @ RepoError::Decode { .. }) => {
+                    return Ok(Err(refused(
+                        command,
+                        RefStatus::Invalid,
+                        format!("{new} is not a commit: {error}"),
+                    )));
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
+        Ok(Ok(status))
+    }
+
+    /// Moves the reference of a planned command by compare-and-swap.
+    fn apply(&self, command: &RefCommand, status: RefStatus) -> Result<RefStatus, SyncError> {
         let entry = ReflogEntry {
             old: command.old.map(|id| id.to_hex()),
             new: command.new.map(|id| id.to_hex()),
@@ -549,12 +677,87 @@ impl<'a> Peer<'a> {
                 .to_rfc3339(),
             message: format!("push: {}", status_word(&status)),
         };
-        match refs.update(&command.name, command.old, command.new, &entry) {
+        match self
+            .repo
+            .refs()
+            .update(&command.name, command.old, command.new, &entry)
+        {
             Ok(()) => Ok(status),
             Err(crate::refs::RefError::Stale { .. }) => Ok(RefStatus::Stale),
             Err(crate::refs::RefError::Locked { .. }) => Ok(RefStatus::Stale),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// The quarantine directory of `key` (docs/FORMAT.md: `incoming/KEY/`).
+    fn quarantine_dir(&self, key: &ObjectId) -> PathBuf {
+        self.repo.dir().join("incoming").join(key.to_hex())
+    }
+
+    /// Deletes the quarantine of `key` if nothing is in it.
+    fn remove_quarantine_if_empty(&self, key: &ObjectId) {
+        // Only an empty directory is removed; a concurrent retry that already wrote a pack keeps it.
+        let _ = std::fs::remove_dir(self.quarantine_dir(key));
+    }
+}
+
+/// The commands still undecided that set a value.
+fn with_values(commands: &[RefCommand], results: &[Option<RefResult>]) -> Vec<usize> {
+    (0..commands.len())
+        .filter(|index| results[*index].is_none() && commands[*index].new.is_some())
+        .collect()
+}
+
+fn refused(command: &RefCommand, status: RefStatus, message: String) -> RefResult {
+    RefResult {
+        name: command.name.clone(),
+        status,
+        message: Some(message),
+    }
+}
+
+fn outcome(command: &RefCommand, status: RefStatus) -> RefResult {
+    RefResult {
+        name: command.name.clone(),
+        message: refusal_message(&status, command),
+        status,
+    }
+}
+
+/// A push's quarantine over the repository: the pushed history read before any of it is published.
+struct Incoming<'a> {
+    quarantine: &'a PackStore,
+    repo: &'a dyn ObjectStore,
+}
+
+impl ObjectStore for Incoming<'_> {
+    fn read(&self, id: &ObjectId) -> Result<Option<RawObject>, StoreError> {
+        match self.quarantine.read(id)? {
+            Some(raw) => Ok(Some(raw)),
+            None => self.repo.read(id),
+        }
+    }
+
+    fn contains(&self, id: &ObjectId) -> Result<bool, StoreError> {
+        Ok(self.quarantine.contains(id)? || self.repo.contains(id)?)
+    }
+
+    fn write(&self, _: &HashedObject) -> Result<(), StoreError> {
+        Err(StoreError::Io(crate::fsutil::IoError {
+            operation: "write",
+            path: self.quarantine.dir().to_path_buf(),
+            source: std::io::Error::other(
+                "a push's objects are not written before they are published",
+            ),
+        }))
+    }
+
+    fn ids(&self) -> Result<Vec<ObjectId>, StoreError> {
+        let mut ids = self.quarantine.ids()?;
+        ids.extend(self.repo.ids()?);
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
     }
 }
 

@@ -7,9 +7,10 @@
 //!                          0 (end)
 //! ```
 //!
-//! The receiver hashes every record and refuses one whose id is not the hash of its kind and body. Limits bound
-//! the header, each object, the decompressed stream and the bytes on the wire, so a compression bomb or an
-//! endless stream stops with a clear error.
+//! The receiver hashes every record and refuses one whose id is not the hash of its kind and body, and a stream
+//! with anything after its end record. Limits bound the header, each object, the decompressed stream and the bytes
+//! on the wire, so a compression bomb or an endless stream stops with a clear error. A stream that breaks off (the
+//! wire ends or fails) is told apart from one whose bytes are wrong: only the first is worth resuming.
 
 use super::SyncError;
 use crate::id::{ObjectId, ObjectKind};
@@ -83,12 +84,26 @@ impl<W: Write> StreamWriter<W> {
     }
 }
 
-/// Counts the bytes read through it and stops at a limit.
+/// Counts the bytes read through it and stops at a limit; remembers whether its input failed.
 struct Counted<R> {
     inner: R,
     count: u64,
     limit: u64,
     what: &'static str,
+    /// The input failed (a read returned an error).
+    failed: bool,
+}
+
+impl<R> Counted<R> {
+    fn new(inner: R, limit: u64, what: &'static str) -> Self {
+        Counted {
+            inner,
+            count: 0,
+            limit,
+            what,
+            failed: false,
+        }
+    }
 }
 
 /// The error [`Counted`] stops with, carried inside an `io::Error`.
@@ -101,7 +116,10 @@ struct OverLimit {
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let read = self.inner.read(buf)?;
+        let read = self
+            .inner
+            .read(buf)
+            .inspect_err(|error| self.failed |= error.kind() != io::ErrorKind::Interrupted)?;
         self.count += read as u64;
         if self.count > self.limit {
             return Err(io::Error::new(
@@ -124,6 +142,8 @@ pub struct StreamReader<'r> {
     limits: Limits,
     objects: u64,
     done: bool,
+    /// The stream broke off: its wire ended early or failed.
+    interrupted: bool,
 }
 
 impl<'r> StreamReader<'r> {
@@ -133,12 +153,7 @@ impl<'r> StreamReader<'r> {
         input: &'r mut dyn Read,
         limits: Limits,
     ) -> Result<(StreamReader<'r>, Vec<u8>), SyncError> {
-        let mut wire = Counted {
-            inner: input,
-            count: 0,
-            limit: limits.max_body,
-            what: "the request body",
-        };
+        let mut wire = Counted::new(input, limits.max_body, "the request body");
         let mut fixed = [0u8; 16];
         read_exact(peer, &mut wire, &mut fixed)?;
         if &fixed[..8] != MAGIC {
@@ -170,28 +185,25 @@ impl<'r> StreamReader<'r> {
         Ok((
             StreamReader {
                 peer: peer.to_string(),
-                decoder: Counted {
-                    inner: decoder,
-                    count: 0,
-                    limit: limits.max_stream,
-                    what: "the decompressed stream",
-                },
+                decoder: Counted::new(decoder, limits.max_stream, "the decompressed stream"),
                 limits,
                 objects: 0,
                 done: false,
+                interrupted: false,
             },
             header,
         ))
     }
 
-    /// The next object, hashed and checked; `None` at the end of the stream.
+    /// The next object, hashed and checked; `None` at the end of the stream, once nothing follows its end record.
     pub fn next_object(&mut self) -> Result<Option<HashedObject>, SyncError> {
         if self.done {
             return Ok(None);
         }
         let mut tag = [0u8; 1];
-        read_exact(&self.peer, &mut self.decoder, &mut tag)?;
+        self.read(&mut tag)?;
         if tag[0] == 0 {
+            self.finish()?;
             self.done = true;
             return Ok(None);
         }
@@ -199,7 +211,7 @@ impl<'r> StreamReader<'r> {
             SyncError::protocol(&self.peer, format!("unknown object kind {}", tag[0]))
         })?;
         let mut fixed = [0u8; 36];
-        read_exact(&self.peer, &mut self.decoder, &mut fixed)?;
+        self.read(&mut fixed)?;
         let length = u64::from(u32::from_le_bytes(fixed[..4].try_into().expect("4 bytes")));
         let id = ObjectId::from_bytes(fixed[4..].try_into().expect("32 bytes"));
         if length > self.limits.max_object {
@@ -209,7 +221,7 @@ impl<'r> StreamReader<'r> {
             });
         }
         let mut body = vec![0u8; length as usize];
-        read_exact(&self.peer, &mut self.decoder, &mut body)?;
+        self.read(&mut body)?;
         let object = RawObject::new(kind, body).hashed();
         let actual = object.id();
         if actual != id {
@@ -220,6 +232,71 @@ impl<'r> StreamReader<'r> {
         }
         self.objects += 1;
         Ok(Some(object))
+    }
+
+    /// Whether the stream broke off (its input ended early or failed), as an interrupted transfer does, rather than
+    /// holding bytes that break the protocol. Only such a stream is worth resuming.
+    pub fn interrupted(&self) -> bool {
+        self.interrupted
+    }
+
+    /// Fills `buffer` from the decompressed stream.
+    fn read(&mut self, buffer: &mut [u8]) -> Result<(), SyncError> {
+        let error = match self.decoder.read_exact(buffer) {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        Err(self.failure(error, "the compressed stream is damaged"))
+    }
+
+    /// Reads on past the end record: the compressed stream must end there, and so must the input.
+    fn finish(&mut self) -> Result<(), SyncError> {
+        let mut rest = [0u8; 64];
+        loop {
+            match self.decoder.read(&mut rest) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {
+                    return Err(SyncError::protocol(
+                        &self.peer,
+                        "there are data after the end of the stream",
+                    ));
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    return Err(self.failure(error, "there are data after the end of the stream"));
+                }
+            }
+        }
+    }
+
+    /// What a failed read of the decompressed stream means: a limit, a broken-off input (interrupted), or bytes
+    /// the decompressor refuses (`damaged`).
+    fn failure(&mut self, error: io::Error, damaged: &str) -> SyncError {
+        if let Some(over) = error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<OverLimit>())
+        {
+            return SyncError::TooLarge {
+                what: over.what.to_string(),
+                limit: over.limit,
+            };
+        }
+        let wire = self.decoder.inner.get_ref().get_ref();
+        if wire.failed {
+            self.interrupted = true;
+            return SyncError::Connection {
+                peer: self.peer.clone(),
+                reason: error.to_string(),
+            };
+        }
+        if error.kind() == io::ErrorKind::UnexpectedEof {
+            self.interrupted = true;
+            return SyncError::protocol(
+                &self.peer,
+                "the transfer stream ends early (interrupted?)",
+            );
+        }
+        SyncError::protocol(&self.peer, format!("{damaged}: {error}"))
     }
 
     /// Objects read so far.

@@ -10,6 +10,7 @@ mod fsck;
 mod golden;
 mod history;
 mod hooks;
+mod hostile;
 mod import;
 mod power;
 mod real_data;
