@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// A `hive serve` process on a free port, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     url: String,
     root: PathBuf,
@@ -15,6 +15,15 @@ struct Server {
 
 impl Server {
     fn start(root: &Path) -> Server {
+        Self::start_with(root, &[])
+    }
+
+    /// A server that lets anyone read and write (`--no-auth`).
+    pub(crate) fn start_open(root: &Path) -> Server {
+        Self::start_with(root, &["--no-auth"])
+    }
+
+    fn start_with(root: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(hive_bin())
             .args([
                 "serve",
@@ -25,6 +34,7 @@ impl Server {
                 "--grace",
                 "5",
             ])
+            .args(extra)
             .env("HIVE_AUTHOR", "Server <server@example.com>")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -45,11 +55,11 @@ impl Server {
         }
     }
 
-    fn repo_url(&self, repo: &str) -> String {
+    pub(crate) fn repo_url(&self, repo: &str) -> String {
         format!("{}/{repo}", self.url)
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
