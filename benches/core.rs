@@ -323,6 +323,7 @@ fn append_and_commit_session(bencher: Bencher) {
     let options = CommitOptions {
         message: "bench".into(),
         cwd: Some(project.path().to_path_buf()),
+        time: None,
     };
     let mut counter = 0u64;
     bencher
@@ -351,6 +352,7 @@ fn commit_session_file(bencher: Bencher) {
     let options = CommitOptions {
         message: "bench".into(),
         cwd: Some(project.path().to_path_buf()),
+        time: None,
     };
     let mut counter = 0u64;
     bencher

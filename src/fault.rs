@@ -507,7 +507,7 @@ impl Choice {
         match self.mode {
             Mode::Durable => false,
             Mode::Current => true,
-            Mode::Mixed => self.next() % 2 == 0,
+            Mode::Mixed => self.next().is_multiple_of(2),
         }
     }
 

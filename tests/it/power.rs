@@ -172,7 +172,7 @@ fn explore(
         steps: steps.len(),
         ..Explored::default()
     };
-    for at in 0..steps.len() {
+    for (at, cut) in steps.iter().enumerate() {
         let copy = scratch.path().join(format!("cut-{at}"));
         copy_dir(source, &copy);
         let out = scratch.path().join(format!("images-{at}"));
@@ -194,10 +194,7 @@ fn explore(
         let images = guard.images();
         drop(guard);
         for (number, image) in images.iter().enumerate() {
-            let context = format!(
-                "{name}, power cut at step {at} ({:?}), image {number}",
-                steps[at]
-            );
+            let context = format!("{name}, power cut at step {at} ({:?}), image {number}", cut);
             let repo = Repository::open(image)
                 .unwrap_or_else(|error| panic!("{context}: the repository opens: {error}"));
             let report = repo.fsck().unwrap();
@@ -425,7 +422,10 @@ fn push(repo: &Repository, remote: &Path, runs: &[&str]) -> Result<hive::sync::P
 }
 
 /// The operations the I/O-fault test fails step by step, each on a copy of a prepared project.
-fn operations() -> Vec<(&'static str, Box<dyn Fn(&Path) -> Result<(), String>>)> {
+/// An operation on a copy of a project: `Err` carries its message.
+type Operation = Box<dyn Fn(&Path) -> Result<(), String>>;
+
+fn operations() -> Vec<(&'static str, Operation)> {
     fn open(copy: &Path) -> Result<Repository, String> {
         Repository::open(&copy.join(".hive")).map_err(|error| error.to_string())
     }
