@@ -408,6 +408,21 @@ impl Graph<'_> {
                 }
                 continue;
             };
+            // Checked on every reference, not only the first: an object may be referenced rightly from one place
+            // and as another kind from another.
+            if let Some(node) = &self.nodes[number as usize] {
+                let kind_ok = node.kind == expected
+                    || (expected == ObjectKind::Blob && node.kind == ObjectKind::Chunks);
+                if !kind_ok {
+                    let detail = format!(
+                        "{} expects a {expected}, found a {}",
+                        self.describe(referrer),
+                        node.kind
+                    );
+                    walked.problems.push(error("wrong-kind", id, detail));
+                    continue;
+                }
+            }
             if std::mem::replace(&mut visited[number as usize], true) {
                 continue;
             }
@@ -420,17 +435,6 @@ impl Graph<'_> {
                 walked.problems.push(error("corrupt-object", id, detail));
                 continue;
             };
-            let kind_ok = node.kind == expected
-                || (expected == ObjectKind::Blob && node.kind == ObjectKind::Chunks);
-            if !kind_ok {
-                let detail = format!(
-                    "{} expects a {expected}, found a {}",
-                    self.describe(referrer),
-                    node.kind
-                );
-                walked.problems.push(error("wrong-kind", id, detail));
-                continue;
-            }
             if let Some(detail) = &node.broken {
                 walked.problems.push(error("corrupt-object", id, detail));
             }

@@ -129,33 +129,45 @@ impl Quarantine {
         reached: &mut IdSet,
         progress: ProgressFn<'_>,
     ) -> Result<Option<ObjectId>, SyncError> {
+        let wrong_kind = |id, expected, found| {
+            SyncError::Repo(RepoError::Decode {
+                id,
+                source: crate::object::DecodeError::Kind { expected, found },
+            })
+        };
         let mut stack = vec![(head, ObjectKind::Commit)];
         let mut seen = id_set();
+        // Merged into `reached` only when the whole walk succeeds: an object is never taken as checked while
+        // something below it is missing.
+        let mut walked = id_set();
         while let Some((id, expected)) = stack.pop() {
-            if !seen.insert(id) || reached.contains(&id) {
+            if reached.contains(&id) {
+                continue;
+            }
+            if !seen.insert(id) {
                 continue;
             }
             let held = match self.packs.read(&id)? {
                 Some(raw) => raw,
                 None => {
                     if repo.odb().contains(&id)? && trusted(&id)? {
+                        // Held already: it must be of the kind it is referenced as.
+                        if let Some(found) = repo.odb().read(&id)?
+                            && !kind_fits(expected, found.kind)
+                        {
+                            return Err(wrong_kind(id, expected, found.kind));
+                        }
                         continue;
                     }
                     return Ok(Some(id));
                 }
             };
             if !kind_fits(expected, held.kind) {
-                return Err(SyncError::Repo(RepoError::Decode {
-                    id,
-                    source: crate::object::DecodeError::Kind {
-                        expected,
-                        found: held.kind,
-                    },
-                }));
+                return Err(wrong_kind(id, expected, held.kind));
             }
-            reached.insert(id);
-            if reached.len().is_multiple_of(4096) {
-                progress(Progress::Checking(reached.len() as u64));
+            walked.insert(id);
+            if (reached.len() + walked.len()).is_multiple_of(4096) {
+                progress(Progress::Checking((reached.len() + walked.len()) as u64));
             }
             children(&held, &mut |child, kind| stack.push((child, kind))).map_err(|reason| {
                 SyncError::Repo(RepoError::Decode {
@@ -167,6 +179,7 @@ impl Quarantine {
                 })
             })?;
         }
+        reached.extend(walked);
         Ok(None)
     }
 

@@ -174,3 +174,27 @@ fn fsck_names_objects_in_a_damaged_pack_and_accepts_a_sound_copy_elsewhere() {
     );
     assert_eq!(report.reachable, ids.len() as u64);
 }
+
+#[test]
+fn fsck_checks_the_kind_at_every_reference_to_an_object() {
+    let project = Project::new();
+    let repo = Repository::open(&project.hive_dir()).unwrap();
+    let plain = store(&repo, event(r#"{"kind":"user_message","text":"hi"}"#));
+    let list = store(
+        &repo,
+        EventList {
+            first_seq: 0,
+            events: vec![plain],
+        }
+        .encode(),
+    );
+    let root = store(&repo, commit(vec![], Some(list), "a", 1));
+    point(&repo, "a", root);
+    // The event is first reached rightly (run a's event list), then as run b's parent commit.
+    let child = store(&repo, commit(vec![plain], None, "b", 1));
+    point(&repo, "b", child);
+    let report = repo.fsck().unwrap();
+    let wrong = problems_of(&report, "wrong-kind");
+    assert_eq!(wrong.len(), 1, "{:?}", report.problems);
+    assert_eq!(wrong[0].subject, plain.to_hex());
+}
