@@ -334,13 +334,13 @@ fn a_server_killed_while_receiving_pushes_loses_nothing_acknowledged() {
         round += 1;
         let mut server = crate::sync::Server::start_open(root.path());
         let url = server.repo_url("team");
-        // A new commit of about 1.5 MB on one of three runs.
+        // A new commit of about 600 kB on one of three runs.
         let run = format!("run-{}", random.next() % 3);
         let input: String = (0..3)
             .map(|part| {
                 format!(
                     "{{\"kind\":\"tool_result\",\"call_id\":\"c{round}-{part}\",\"output\":\"{}\"}}\n",
-                    noise(round * 10 + part, 500_000)
+                    noise(round * 10 + part, 200_000)
                 )
             })
             .collect();
