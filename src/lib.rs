@@ -45,4 +45,17 @@ pub mod sync;
 pub mod time;
 
 pub use id::{ObjectId, ObjectKind};
+
+/// Parsers of the sync protocol that the rest of the API keeps private, reached by the fuzz targets in `fuzz/`.
+/// Not part of the API: they may change at any time.
+#[doc(hidden)]
+pub mod fuzzing {
+    #[cfg(feature = "http")]
+    pub use crate::sync::http::{
+        ErrorJson, RefJson, RefResultJson, RefsJson, ReportJson, error_of, parse_refs, parse_report,
+    };
+    pub use crate::sync::peer::{
+        CommandJson, PushHeader, StreamReader, StreamWriter, WantJson, parse_commands,
+    };
+}
 pub use repo::{RepoError, Repository};

@@ -119,17 +119,7 @@ impl HttpTransport {
             .limit(1 << 20)
             .read_to_vec()
             .unwrap_or_default();
-        let (code, message) = match serde_json::from_slice::<ErrorJson>(&body) {
-            Ok(error) => (error.error, error.message),
-            Err(_) => (
-                format!("http-{status}"),
-                String::from_utf8_lossy(&body)
-                    .trim()
-                    .chars()
-                    .take(300)
-                    .collect(),
-            ),
-        };
+        let (code, message) = error_of(status, &body);
         Err(SyncError::Refused {
             peer: self.url.clone(),
             status,
@@ -167,22 +157,7 @@ impl Transport for HttpTransport {
         let request = self.with_headers(self.agent.get(format!("{}/refs", self.base)));
         let response = request.call().map_err(|error| self.connection(error))?;
         let body = self.read_all(response)?;
-        let refs: RefsJson = serde_json::from_slice(&body)
-            .map_err(|error| SyncError::protocol(&self.url, format!("refs: {error}")))?;
-        let mut parsed = Vec::with_capacity(refs.refs.len());
-        for entry in refs.refs {
-            parsed.push(RemoteRef {
-                name: RefName::parse(&entry.name)
-                    .map_err(|error| SyncError::protocol(&self.url, error.to_string()))?,
-                id: ObjectId::from_hex(&entry.id)
-                    .map_err(|_| SyncError::protocol(&self.url, "refs: a value is not an id"))?,
-            });
-        }
-        Ok(Advertisement {
-            protocols: refs.protocols,
-            refs: parsed,
-            limits: refs.limits,
-        })
+        parse_refs(&self.url, &body)
     }
 
     fn has(&self, ids: &[ObjectId], push: &ObjectId) -> Result<Vec<bool>, SyncError> {
@@ -229,21 +204,66 @@ impl Transport for HttpTransport {
             .send(ureq::SendBody::from_reader(stream))
             .map_err(|error| self.connection(error))?;
         let body = self.read_all(response)?;
-        let report: ReportJson = serde_json::from_slice(&body)
-            .map_err(|error| SyncError::protocol(&self.url, format!("push report: {error}")))?;
-        let mut refs = Vec::with_capacity(report.refs.len());
-        for entry in report.refs {
-            refs.push(RefResult {
-                name: RefName::parse(&entry.name)
-                    .map_err(|error| SyncError::protocol(&self.url, error.to_string()))?,
-                status: entry.status,
-                message: entry.message,
-            });
-        }
-        Ok(ReceiveReport {
-            objects: report.objects,
-            published: report.published,
-            refs,
-        })
+        parse_report(&self.url, &body)
     }
+}
+
+/// The code and message of an error response with `status` and `body`: the body's [`ErrorJson`], or else its
+/// first 300 characters under the code `http-STATUS`.
+#[doc(hidden)]
+pub fn error_of(status: u16, body: &[u8]) -> (String, String) {
+    match serde_json::from_slice::<ErrorJson>(body) {
+        Ok(error) => (error.error, error.message),
+        Err(_) => (
+            format!("http-{status}"),
+            String::from_utf8_lossy(body)
+                .trim()
+                .chars()
+                .take(300)
+                .collect(),
+        ),
+    }
+}
+
+/// The advertisement in the body of a `GET /REPO/refs` response from `peer`: [`RefsJson`], every name and value
+/// checked.
+#[doc(hidden)]
+pub fn parse_refs(peer: &str, body: &[u8]) -> Result<Advertisement, SyncError> {
+    let refs: RefsJson = serde_json::from_slice(body)
+        .map_err(|error| SyncError::protocol(peer, format!("refs: {error}")))?;
+    let mut parsed = Vec::with_capacity(refs.refs.len());
+    for entry in refs.refs {
+        parsed.push(RemoteRef {
+            name: RefName::parse(&entry.name)
+                .map_err(|error| SyncError::protocol(peer, error.to_string()))?,
+            id: ObjectId::from_hex(&entry.id)
+                .map_err(|_| SyncError::protocol(peer, "refs: a value is not an id"))?,
+        });
+    }
+    Ok(Advertisement {
+        protocols: refs.protocols,
+        refs: parsed,
+        limits: refs.limits,
+    })
+}
+
+/// The receiver's report in the body of a push response from `peer`: [`ReportJson`], every name checked.
+#[doc(hidden)]
+pub fn parse_report(peer: &str, body: &[u8]) -> Result<ReceiveReport, SyncError> {
+    let report: ReportJson = serde_json::from_slice(body)
+        .map_err(|error| SyncError::protocol(peer, format!("push report: {error}")))?;
+    let mut refs = Vec::with_capacity(report.refs.len());
+    for entry in report.refs {
+        refs.push(RefResult {
+            name: RefName::parse(&entry.name)
+                .map_err(|error| SyncError::protocol(peer, error.to_string()))?,
+            status: entry.status,
+            message: entry.message,
+        });
+    }
+    Ok(ReceiveReport {
+        objects: report.objects,
+        published: report.published,
+        refs,
+    })
 }

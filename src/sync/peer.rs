@@ -2,7 +2,10 @@
 //! request, and what a path remote runs in the client's own process.
 
 use super::receive::Quarantine;
-use super::stream::{Limits, StreamReader, StreamWriter};
+use super::stream::Limits;
+/// The transfer stream's reader and writer, for the fuzz targets (they live in a private module).
+#[doc(hidden)]
+pub use super::stream::{StreamReader, StreamWriter};
 use super::walk::{IdSet, id_set, is_ancestor, objects_beyond, own_objects};
 use super::{
     Advertisement, PROTOCOL_VERSION, ProgressFn, ReceiveReport, RefCommand, RefResult, RefStatus,
@@ -176,8 +179,9 @@ impl ReachCache {
 }
 
 /// The header of a push's transfer stream.
+#[doc(hidden)]
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct PushHeader {
+pub struct PushHeader {
     pub protocol: u32,
     /// Names the push, so that a retry finds what an interrupted attempt sent.
     pub push: String,
@@ -185,8 +189,9 @@ pub(crate) struct PushHeader {
 }
 
 /// One reference command in JSON.
+#[doc(hidden)]
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct CommandJson {
+pub struct CommandJson {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old: Option<String>,
@@ -789,10 +794,8 @@ fn refusal_message(status: &RefStatus, command: &RefCommand) -> Option<String> {
     }
 }
 
-pub(crate) fn parse_commands(
-    peer: &str,
-    commands: &[CommandJson],
-) -> Result<Vec<RefCommand>, SyncError> {
+#[doc(hidden)]
+pub fn parse_commands(peer: &str, commands: &[CommandJson]) -> Result<Vec<RefCommand>, SyncError> {
     let mut seen = std::collections::HashSet::new();
     commands
         .iter()
@@ -841,8 +844,9 @@ pub(crate) fn write_objects(
 
 /// Wants and haves as JSON.
 #[cfg_attr(not(feature = "http"), allow(dead_code))]
+#[doc(hidden)]
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub(crate) struct WantJson {
+pub struct WantJson {
     pub wants: Vec<String>,
     #[serde(default)]
     pub haves: Vec<String>,
@@ -853,7 +857,7 @@ pub(crate) struct WantJson {
 
 #[cfg_attr(not(feature = "http"), allow(dead_code))]
 impl WantJson {
-    pub(crate) fn new(request: &WantRequest, select: Option<&[bool]>) -> Self {
+    pub fn new(request: &WantRequest, select: Option<&[bool]>) -> Self {
         WantJson {
             wants: hex_ids(&request.wants),
             haves: hex_ids(&request.haves),
@@ -867,7 +871,7 @@ impl WantJson {
     }
 
     /// The request and selection (its length checked against `offer_len` later).
-    pub(crate) fn parse(&self, peer: &str) -> Result<(WantRequest, Option<Vec<u8>>), SyncError> {
+    pub fn parse(&self, peer: &str) -> Result<(WantRequest, Option<Vec<u8>>), SyncError> {
         let request = WantRequest {
             wants: parse_ids(peer, "wants", &self.wants)?,
             haves: parse_ids(peer, "haves", &self.haves)?,
@@ -882,15 +886,45 @@ impl WantJson {
                         "select: odd number of hex digits",
                     ));
                 }
-                (0..hex.len())
-                    .step_by(2)
-                    .map(|at| {
-                        u8::from_str_radix(&hex[at..at + 2], 16)
-                            .map_err(|_| SyncError::protocol(peer, "select: not hex"))
+                // Pairs of ASCII hex digits only: slicing the text by twos would split a multi-byte character,
+                // and `from_str_radix` would take a sign.
+                hex.as_bytes()
+                    .chunks(2)
+                    .map(|pair| match (hex_digit(pair[0]), hex_digit(pair[1])) {
+                        (Some(high), Some(low)) => Ok((high << 4) | low),
+                        _ => Err(SyncError::protocol(peer, "select: not hex")),
                     })
                     .collect::<Result<Vec<u8>, _>>()
             })
             .transpose()?;
         Ok((request, select))
+    }
+}
+
+/// The value of an ASCII hex digit.
+fn hex_digit(byte: u8) -> Option<u8> {
+    char::from(byte).to_digit(16).map(|digit| digit as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A selection holding a multi-byte character panicked (slicing it by twos) in the server's fetch handler;
+    /// the `protocol` fuzz target replays the input from fuzz/regressions/protocol/.
+    #[test]
+    fn a_selection_that_is_not_ascii_hex_is_refused() {
+        for select in ["a\u{e9}0", "\u{e9}", "+f", "-1", "0g", "abc"] {
+            let json = WantJson {
+                select: Some(select.to_string()),
+                ..WantJson::default()
+            };
+            assert!(json.parse("test").is_err(), "{select:?}");
+        }
+        let json: WantJson = serde_json::from_slice(b"{\"wants\":[],\"select\":\"0aFf\"}").unwrap();
+        assert_eq!(json.parse("test").unwrap().1, Some(vec![0x0a, 0xff]));
+        let json: WantJson =
+            serde_json::from_slice(b"{\"wants\":[],\"select\":\"a\xc3\xa90\"}").unwrap();
+        assert!(json.parse("test").is_err());
     }
 }

@@ -99,10 +99,18 @@ impl RemoteUrl {
         Ok(RemoteUrl::Path(cwd.join(path)))
     }
 
-    /// The URL as stored: an absolute path, or the HTTP URL.
+    /// The URL as stored: an absolute path, or the HTTP URL. A path that holds `://` is written as `file://PATH`,
+    /// so that it parses back as the same path rather than as a URL of another scheme.
     pub fn to_url(&self) -> String {
         match self {
-            RemoteUrl::Path(path) => path.display().to_string(),
+            RemoteUrl::Path(path) => {
+                let text = path.display().to_string();
+                if text.contains("://") {
+                    format!("file://{text}")
+                } else {
+                    text
+                }
+            }
             RemoteUrl::Http { base, repo } => format!("{base}/{repo}"),
         }
     }
@@ -272,5 +280,35 @@ pub fn connect(
                 reason: "this hive was built without HTTP remotes (feature `http`)".into(),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `protocol` fuzz target (fuzz/regressions/protocol/): a path holding `://` was stored as it
+    /// was, and the stored URL did not parse back, so the remote could be added but not used.
+    #[test]
+    fn a_stored_path_with_a_scheme_separator_parses_back() {
+        let cwd = Path::new("/fuzz/cwd");
+        for text in [
+            "file://~file://",
+            "file://a://b",
+            "file://./x://",
+            "file:///srv/http://team",
+        ] {
+            let url = RemoteUrl::parse(text, cwd).unwrap();
+            let stored = url.to_url();
+            assert_eq!(
+                RemoteUrl::parse(&stored, cwd).unwrap(),
+                url,
+                "{text} stored as {stored}"
+            );
+        }
+        let plain = RemoteUrl::parse("../shared.hive", cwd).unwrap();
+        assert_eq!(plain.to_url(), "/fuzz/cwd/../shared.hive");
+        let http = RemoteUrl::parse("http://host:8474/team/", cwd).unwrap();
+        assert_eq!(http.to_url(), "http://host:8474/team");
     }
 }
