@@ -232,10 +232,14 @@ pub fn flushed_all(dir: &Path) {
     if ARMED_COUNT.load(Ordering::Relaxed) == 0 {
         return;
     }
-    // Every armed directory on this file system; tests keep them all on one.
+    // Every armed directory on the file system flushed.
+    let device = |path: &Path| std::fs::metadata(path).map(|meta| meta.dev()).ok();
+    let flushed_device = device(dir);
     let armed: Vec<Arc<Armed>> = lock(&ARMED).clone();
-    let _ = dir;
     for armed in armed {
+        if device(&armed.roots[0]) != flushed_device {
+            continue;
+        }
         let mut state = lock(&armed.state);
         if state.crashed {
             continue;

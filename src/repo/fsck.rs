@@ -389,6 +389,7 @@ impl Graph<'_> {
             problems: Vec::new(),
         };
         let mut visited = vec![false; self.nodes.len()];
+        let mut counted = vec![false; self.nodes.len()];
         let mut missing = IdSet::default();
         let mut stack: Vec<(ObjectId, ObjectKind, Referrer)> = self
             .heads
@@ -408,6 +409,10 @@ impl Graph<'_> {
                 }
                 continue;
             };
+            // Present and reachable however it is referenced (counted once).
+            if !std::mem::replace(&mut counted[number as usize], true) {
+                walked.present += 1;
+            }
             // Checked on every reference, not only the first: an object may be referenced rightly from one place
             // and as another kind from another.
             if let Some(node) = &self.nodes[number as usize] {
@@ -426,7 +431,6 @@ impl Graph<'_> {
             if std::mem::replace(&mut visited[number as usize], true) {
                 continue;
             }
-            walked.present += 1;
             let Some(node) = &self.nodes[number as usize] else {
                 let detail = format!(
                     "{expected} referenced by {}: its stored copy is damaged (see the problems with its pack or file)",

@@ -106,11 +106,36 @@ impl LooseStore {
                 reason: "the zstd frame header has bits set that hive never sets".into(),
             });
         }
-        let canonical =
-            zstd::stream::decode_all(&compressed[..]).map_err(|error| StoreError::Corrupt {
-                path: path.clone(),
-                reason: format!("not a zstd stream: {error}"),
-            })?;
+        // hive writes the decompressed size into the frame header: reading stops there, so a small damaged or
+        // planted file cannot inflate without bound.
+        let declared = match zstd::zstd_safe::get_frame_content_size(&compressed) {
+            Ok(Some(size)) if size <= MAX_OBJECT => size,
+            _ => {
+                return Err(StoreError::Corrupt {
+                    path,
+                    reason: "the zstd frame header does not give a size hive could have written"
+                        .into(),
+                });
+            }
+        };
+        let mut canonical = Vec::with_capacity((declared as usize).min(64 << 20));
+        let read = zstd::stream::read::Decoder::with_buffer(&compressed[..]).and_then(|decoder| {
+            use std::io::Read;
+            decoder.take(declared + 1).read_to_end(&mut canonical)
+        });
+        if read.is_ok() && canonical.len() as u64 != declared {
+            return Err(StoreError::Corrupt {
+                path,
+                reason: format!(
+                    "the zstd frame holds {} bytes, its header says {declared}",
+                    canonical.len()
+                ),
+            });
+        }
+        read.map_err(|error| StoreError::Corrupt {
+            path: path.clone(),
+            reason: format!("not a zstd stream: {error}"),
+        })?;
         Ok(Some(canonical))
     }
 
@@ -143,6 +168,9 @@ impl LooseStore {
         Ok(())
     }
 }
+
+/// The largest object (canonical bytes) a store holds, as packs limit it: 2 GiB.
+const MAX_OBJECT: u64 = u32::MAX as u64 / 2;
 
 /// Marks an object as recently written, so a concurrent `gc` keeps it. Best effort.
 /// Sets a file's modification time to now; false when the file is gone.
@@ -206,5 +234,52 @@ impl ObjectStore for LooseStore {
         Self::ids_in(&self.dir.join(&prefix.as_str()[..2]), &mut out)?;
         out.retain(|id| prefix.matches(id));
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 4 kB file of 1,024 run-length blocks, without the size hive always writes in the frame header, would
+    /// inflate to 128 MiB: it is refused before anything is decompressed (found by the `object_decode` fuzz target).
+    #[test]
+    fn a_frame_without_its_size_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LooseStore::new(dir.path());
+        let id = ObjectId::hash_canonical(b"anything");
+        let path = store.path_of(&id);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            include_bytes!("../../fuzz/regressions/object_decode/loose-rle-bomb"),
+        )
+        .unwrap();
+        match store.read_canonical(&id) {
+            Err(StoreError::Corrupt { reason, .. }) => {
+                assert!(reason.contains("size"), "{reason}")
+            }
+            other => panic!("refused as damaged: {other:?}"),
+        }
+    }
+
+    /// A frame that holds more or fewer bytes than its header says is damaged.
+    #[test]
+    fn a_frame_whose_size_disagrees_with_its_header_is_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LooseStore::new(dir.path());
+        let object = RawObject::new(crate::id::ObjectKind::Blob, b"some bytes".to_vec()).hashed();
+        store.write(&object).unwrap();
+        let path = store.path_of(&object.id());
+        let mut bytes = std::fs::read(&path).unwrap();
+        // The size sits after the magic and the descriptor (single segment: no window byte), in one byte here.
+        assert_eq!(bytes[4] & 0xE0, 0x20, "single segment, one-byte size");
+        bytes[5] += 1;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(matches!(
+            store.read_canonical(&object.id()),
+            Err(StoreError::Corrupt { .. })
+        ));
+        assert!(store.read(&object.id()).is_err());
     }
 }

@@ -36,6 +36,10 @@ const CHECKSUM_LEN: usize = 32;
 /// Compressed bytes given to the decoder at a time by [`Pack::canonical_sparse`].
 const SPARSE_INPUT: usize = 32 << 10;
 
+/// The largest frame whose decompressed size is reserved up front (from the size its index and header declare); a
+/// larger one grows as it decompresses.
+const RESERVE_LIMIT: usize = 64 << 20;
+
 /// Decompressed frames kept per pack, so that reading a run's events in order decompresses each frame once.
 const FRAME_CACHE: usize = 4;
 
@@ -823,6 +827,10 @@ impl Pack {
         };
         let object_start = entry.start as usize;
         let limit = entry.frame_raw_len as usize;
+        if limit > RESERVE_LIMIT {
+            // Decoded in place below, which needs the whole frame reserved: a large frame is read whole instead.
+            return self.canonical_at(position);
+        }
         let mut decoder = zstd::zstd_safe::DCtx::create();
         // Straight into `out`, which never moves (its capacity is the whole frame, its pages touched only as
         // written), rather than through the decoder's window and a copy; the input is given a piece at a time, so
@@ -879,22 +887,27 @@ impl Pack {
     /// Decompresses the frame `entry` lies in into `raw`, reusing its allocation.
     fn decompress_into(&self, entry: &Entry, raw: &mut Vec<u8>) -> Result<(), StoreError> {
         let (start, input) = self.frame_input(entry)?;
-        raw.clear();
-        raw.reserve(entry.frame_raw_len as usize);
-        let mut decompressor = zstd::bulk::Decompressor::new().map_err(|error| {
+        let broken = |error: std::io::Error| {
             corrupt(
                 &self.pack_path,
                 format!("frame at {start} does not decompress: {error}"),
             )
-        })?;
-        decompressor
-            .decompress_to_buffer(input, raw)
-            .map_err(|error| {
-                corrupt(
-                    &self.pack_path,
-                    format!("frame at {start} does not decompress: {error}"),
-                )
-            })?;
+        };
+        raw.clear();
+        let size = entry.frame_raw_len as usize;
+        if size <= RESERVE_LIMIT {
+            raw.reserve(size);
+            zstd::bulk::Decompressor::new()
+                .and_then(|mut decompressor| decompressor.decompress_to_buffer(input, raw))
+                .map_err(broken)?;
+        } else {
+            // A large frame grows as its bytes arrive, so that a damaged pack that claims gigabytes costs only
+            // what it really holds.
+            use std::io::Read;
+            zstd::stream::read::Decoder::with_buffer(input)
+                .and_then(|decoder| decoder.take(size as u64 + 1).read_to_end(raw))
+                .map_err(broken)?;
+        }
         if raw.len() != entry.frame_raw_len as usize {
             return Err(corrupt(
                 &self.pack_path,
@@ -1410,6 +1423,29 @@ impl ObjectStore for PackStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 1,234-byte pack whose index (and frame header) give a frame 4 GiB: reading it costs what the frame really
+    /// holds, not what it claims (found by the `pack_index` fuzz target, which runs with a 2 GiB memory limit).
+    #[test]
+    fn a_frame_that_claims_gigabytes_is_not_reserved() {
+        let input: &[u8] = include_bytes!("../../fuzz/regressions/pack_index/frame-declares-4gib");
+        let (length, rest) = input.split_first_chunk::<4>().unwrap();
+        let (pack, index) = rest.split_at((u32::from_le_bytes(*length) as usize).min(rest.len()));
+        let name: String = pack[pack.len() - 32..]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(format!("pack-{name}.pack")), pack).unwrap();
+        let index_path = dir.path().join(format!("pack-{name}.idx"));
+        std::fs::write(&index_path, index).unwrap();
+        let pack = Pack::open(&index_path).unwrap();
+        assert!((0..pack.len()).any(|position| pack.entry(position).frame_raw_len > u32::MAX / 2));
+        for position in 0..pack.len() {
+            assert!(pack.read_at(position).is_err());
+            assert!(pack.canonical_sparse(position).is_err());
+        }
+    }
 
     /// Version 1 indexes (24-byte entries, no frame table), written by earlier hive, are still read.
     #[test]
