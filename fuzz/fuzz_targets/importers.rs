@@ -25,20 +25,17 @@ fuzz_target!(|data: &[u8]| {
         let Ok(sessions) = formats::read(format, data, &context) else {
             continue;
         };
-        if format == Format::Hive {
+        // Only the format a file is detected as promises valid events and a round trip (hive's own format
+        // passes its lines through as they are, to be checked as events later).
+        if format == Format::Hive || Some(format) != detected {
             continue;
         }
         for session in &sessions {
             for (index, event) in session.events.iter().enumerate() {
                 if let Err(error) = Event::from_json(Value::Object(event.clone())) {
-                    if Some(format) == detected {
-                        panic!("{format}: event {index} is invalid: {error}: {event:?}");
-                    }
+                    panic!("{format}: event {index} is invalid: {error}: {event:?}");
                 }
             }
-        }
-        if Some(format) != detected {
-            continue;
         }
         let mut exported = Vec::new();
         let whole: Vec<_> = sessions

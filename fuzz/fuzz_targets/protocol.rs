@@ -16,8 +16,8 @@
 #![no_main]
 
 use hive::fuzzing::{
-    PushHeader, StreamReader, StreamWriter, WantJson, error_of, parse_commands, parse_refs,
-    parse_report,
+    ErrorJson, PushHeader, StreamReader, StreamWriter, WantJson, error_of, parse_commands,
+    parse_refs, parse_report,
 };
 use hive::refs::RefName;
 use hive::sync::remote::{RemoteUrl, check_remote_name, check_repo_name};
@@ -58,8 +58,13 @@ fuzz_target!(|data: &[u8]| {
         5 => {
             let status = u16::from(input.first().copied().unwrap_or(0)) + 400;
             let (code, message) = error_of(status, input);
-            assert!(!code.is_empty() || serde_json::from_slice::<serde_json::Value>(input).is_ok());
-            let _ = message;
+            match serde_json::from_slice::<ErrorJson>(input) {
+                Ok(error) => assert_eq!((code, message), (error.error, error.message)),
+                Err(_) => {
+                    assert_eq!(code, format!("http-{status}"));
+                    assert!(message.chars().count() <= 300);
+                }
+            }
         }
         6 => {
             if let Ok(text) = std::str::from_utf8(input) {
