@@ -303,6 +303,30 @@ fn json_type(value: &Value) -> &'static str {
 /// The field that holds references to payloads moved into blobs (see [`crate::payload`]).
 pub const REFS_FIELD: &str = "$refs";
 
+/// The key serde_json (with its `raw_value` feature) takes, as an object's first key, for a value written as JSON
+/// text: canonical JSON sorts it first, so an event holding it would be stored in a form that does not read back.
+const RAW_VALUE_KEY: &str = "$serde_json::private::RawValue";
+
+/// Whether [`RAW_VALUE_KEY`] is a key of `map` or of any object inside it.
+fn has_raw_value_key(map: &Map<String, Value>) -> bool {
+    let mut pending: Vec<&Value> = Vec::new();
+    let mut current = map;
+    loop {
+        if current.contains_key(RAW_VALUE_KEY) {
+            return true;
+        }
+        pending.extend(current.values());
+        current = loop {
+            match pending.pop() {
+                None => return false,
+                Some(Value::Object(inner)) => break inner,
+                Some(Value::Array(items)) => pending.extend(items),
+                Some(_) => {}
+            }
+        };
+    }
+}
+
 /// Takes known fields out of an event object, checking their types.
 struct Fields {
     map: Map<String, Value>,
@@ -377,6 +401,14 @@ impl Event {
     pub fn from_map(mut map: Map<String, Value>) -> Result<Event, EventError> {
         if map.contains_key(REFS_FIELD) {
             return Err(EventError::Reserved(REFS_FIELD.to_string()));
+        }
+        if has_raw_value_key(&map) {
+            return Err(EventError::Invalid {
+                field: RAW_VALUE_KEY.into(),
+                expected: "is a name the JSON reader keeps for itself: an event holding it, at any depth, \
+                           could not be read back"
+                    .into(),
+            });
         }
         let kind_name = match map.remove("kind") {
             None => return Err(EventError::MissingKind),
@@ -790,6 +822,32 @@ mod tests {
             let error = Event::from_json(input).unwrap_err().to_string();
             assert!(error.contains(message), "{error} should contain {message}");
         }
+    }
+
+    /// Found by the `object_decode` fuzz target (fuzz/regressions/object_decode/raw-value-key): serde_json takes
+    /// an object whose first key is `$serde_json::private::RawValue` for JSON text, and canonical JSON sorts that
+    /// key first, so an event holding it at any depth was stored in a form that did not read back.
+    #[test]
+    fn the_json_readers_private_key_is_refused_at_any_depth() {
+        let key = "$serde_json::private::RawValue";
+        for event in [
+            json!({"kind": "custom", "name": "x", key: "1"}),
+            json!({"kind": "custom", "name": "x", "data": {"a": 1, key: "/output"}}),
+            json!({"kind": "tool_call", "call_id": "c", "tool": "t", "input": [{"b": [{key: "x"}]}]}),
+            json!({"kind": "user_message", "text": "x", "attrs": {"z": {key: 1}}}),
+        ] {
+            let error = Event::from_json(event.clone()).unwrap_err().to_string();
+            assert!(error.contains(key), "{event}: {error}");
+        }
+        let body = include_bytes!("../fuzz/regressions/object_decode/raw-value-key");
+        let raw = crate::object::RawObject::from_canonical(body).unwrap();
+        let map = crate::object::decode_event_json(&raw).unwrap();
+        let error = Event::from_map(map).unwrap_err().to_string();
+        assert!(error.contains(key), "{error}");
+        // Keys that only look alike are kept.
+        let event =
+            json!({"kind": "custom", "name": "x", "data": {"$serde_json": 1, "RawValue": 2}});
+        Event::from_json(event).unwrap();
     }
 
     #[test]
