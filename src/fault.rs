@@ -331,14 +331,9 @@ impl Model {
         let Entry::Dir(key) = self.entry_of(dir)? else {
             return Err(io::Error::other("not a directory"));
         };
-        let mut names = BTreeMap::new();
-        for entry in std::fs::read_dir(dir)? {
-            let entry = entry?;
-            let path = entry.path();
-            // A file removed between the listing and the read is simply not there.
-            let Ok(found) = self.entry_of(&path) else {
-                continue;
-            };
+        let mut names = self.names_in(dir)?;
+        for (name, found) in names.clone() {
+            let path = dir.join(&name);
             match found {
                 Entry::Dir(_) => {
                     self.read_dir_into(&path, current)?;
@@ -347,14 +342,28 @@ impl Model {
                     Ok(bytes) => {
                         current.files.insert(child, bytes);
                     }
-                    Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+                    // Removed between the listing and the read: simply not there.
+                    Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                        names.remove(&name);
+                    }
                     Err(error) => return Err(error),
                 },
             }
-            names.insert(entry.file_name(), found);
         }
         current.dirs.insert(key, names);
         Ok(key)
+    }
+
+    /// The names in `dir` now (one removed while listing is left out).
+    fn names_in(&self, dir: &Path) -> io::Result<BTreeMap<OsString, Entry>> {
+        let mut names = BTreeMap::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            if let Ok(found) = self.entry_of(&entry.path()) {
+                names.insert(entry.file_name(), found);
+            }
+        }
+        Ok(names)
     }
 
     /// Before a step: a name about to be removed or replaced frees its inode number.
@@ -377,17 +386,10 @@ impl Model {
     }
 
     fn flush_dir(&mut self, dir: &Path) -> io::Result<()> {
-        let Entry::Dir(key) = self.entry_of(dir)? else {
-            return Ok(());
-        };
-        let mut names = BTreeMap::new();
-        for entry in std::fs::read_dir(dir)? {
-            let entry = entry?;
-            if let Ok(found) = self.entry_of(&entry.path()) {
-                names.insert(entry.file_name(), found);
-            }
+        if let Entry::Dir(key) = self.entry_of(dir)? {
+            let names = self.names_in(dir)?;
+            self.dirs.insert(key, names);
         }
-        self.dirs.insert(key, names);
         Ok(())
     }
 

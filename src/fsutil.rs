@@ -112,29 +112,20 @@ pub fn rename(from: &Path, to: &Path) -> Result<(), IoError> {
         .context("rename into place", to)
 }
 
-/// Removes the file `path`; `Ok(false)` when it was not there.
-pub fn remove_file(path: &Path) -> Result<bool, IoError> {
-    match fault::check(Step::Remove, path).and_then(|()| fs::remove_file(path)) {
-        Ok(()) => Ok(true),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
-        Err(source) => Err(IoError {
-            operation: "remove",
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
+/// Removes the file `path`; one already gone is fine.
+pub fn remove_file(path: &Path) -> Result<(), IoError> {
+    remove_with(path, |path| fs::remove_file(path))
 }
 
-/// Removes the directory `path` and everything in it; `Ok(false)` when it was not there.
-pub fn remove_dir_all(path: &Path) -> Result<bool, IoError> {
-    match fault::check(Step::Remove, path).and_then(|()| fs::remove_dir_all(path)) {
-        Ok(()) => Ok(true),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
-        Err(source) => Err(IoError {
-            operation: "remove",
-            path: path.to_path_buf(),
-            source,
-        }),
+/// Removes the directory `path` and everything in it; one already gone is fine.
+pub fn remove_dir_all(path: &Path) -> Result<(), IoError> {
+    remove_with(path, |path| fs::remove_dir_all(path))
+}
+
+fn remove_with(path: &Path, remove: impl FnOnce(&Path) -> io::Result<()>) -> Result<(), IoError> {
+    match fault::check(Step::Remove, path).and_then(|()| remove(path)) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        result => result.context("remove", path),
     }
 }
 

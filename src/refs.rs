@@ -579,7 +579,7 @@ impl FileRefStore {
                 Some(temp) => fsutil::rename(&temp, &path).inspect_err(|_| {
                     let _ = fs::remove_file(&temp);
                 }),
-                None => fsutil::remove_file(&path).map(drop),
+                None => fsutil::remove_file(&path),
             };
             match done {
                 Ok(()) => {

@@ -574,55 +574,34 @@ impl<'a> Peer<'a> {
     }
 
     /// Checks that the new values of `candidates` (indexes into `commands`) reach nothing missing, refusing as
-    /// `invalid` those that do, and returns the quarantine objects the others reach. A walk that stops at a
-    /// missing object can leave objects it had not finished checking among those reached, which later walks would
-    /// then take as checked: so once any command is refused, the rest are checked again from scratch, a few times
-    /// at most (each time at least one more is refused), and after that refused as well.
+    /// `invalid` those that do, and returns the quarantine objects the others reach. A walk that stops at a missing
+    /// object adds nothing to what is reached, so one command's refusal never lets another through.
     fn connected(
         &self,
         quarantine: &Quarantine,
         commands: &[RefCommand],
-        mut candidates: Vec<usize>,
+        candidates: Vec<usize>,
         results: &mut [Option<RefResult>],
         trusted: &mut dyn FnMut(&ObjectId) -> Result<bool, SyncError>,
         progress: ProgressFn<'_>,
     ) -> Result<IdSet, SyncError> {
-        const PASSES: usize = 4;
-        for _ in 0..PASSES {
-            let mut reached = id_set();
-            let mut refused_any = false;
-            for &index in &candidates {
-                let command = &commands[index];
-                let new = command.new.expect("candidates have new values");
-                let problem =
-                    match quarantine.check(self.repo, new, trusted, &mut reached, progress) {
-                        Ok(None) => continue,
-                        Ok(Some(missing)) => format!(
-                            "{new} reaches object {missing}, which was not sent and is not here"
-                        ),
-                        Err(SyncError::Repo(error @ RepoError::Decode { .. })) => {
-                            format!(
-                                "{new} reaches an object that is not what it should be: {error}"
-                            )
-                        }
-                        Err(error) => return Err(error),
-                    };
-                results[index] = Some(refused(command, RefStatus::Invalid, problem));
-                refused_any = true;
-            }
-            if !refused_any {
-                return Ok(reached);
-            }
-            candidates.retain(|index| results[*index].is_none());
-        }
+        let mut reached = id_set();
         for index in candidates {
-            results[index] = Some(refused(
-                &commands[index],
-                RefStatus::Invalid,
-                "not checked: other references of this push reach missing objects (push them apart)".into(),
-            ));
+            let command = &commands[index];
+            let new = command.new.expect("candidates have new values");
+            let problem = match quarantine.check(self.repo, new, trusted, &mut reached, progress) {
+                Ok(None) => continue,
+                Ok(Some(missing)) => {
+                    format!("{new} reaches object {missing}, which was not sent and is not here")
+                }
+                Err(SyncError::Repo(error @ RepoError::Decode { .. })) => {
+                    format!("{new} reaches an object that is not what it should be: {error}")
+                }
+                Err(error) => return Err(error),
+            };
+            results[index] = Some(refused(command, RefStatus::Invalid, problem));
         }
-        Ok(id_set())
+        Ok(reached)
     }
 
     /// What a connected command does (`Ok`), or why it is refused (`Err`), read through `store` (the quarantine

@@ -141,26 +141,21 @@ impl Quarantine {
         // something below it is missing.
         let mut walked = id_set();
         while let Some((id, expected)) = stack.pop() {
-            if reached.contains(&id) {
-                continue;
-            }
-            if !seen.insert(id) {
+            if reached.contains(&id) || !seen.insert(id) {
                 continue;
             }
             let held = match self.packs.read(&id)? {
                 Some(raw) => raw,
-                None => {
-                    if repo.odb().contains(&id)? && trusted(&id)? {
-                        // Held already: it must be of the kind it is referenced as.
-                        if let Some(found) = repo.odb().read(&id)?
-                            && !kind_fits(expected, found.kind)
-                        {
+                // Held already (and readable by the pusher): it must be of the kind it is referenced as.
+                None => match repo.odb().read(&id)? {
+                    Some(found) if trusted(&id)? => {
+                        if !kind_fits(expected, found.kind) {
                             return Err(wrong_kind(id, expected, found.kind));
                         }
                         continue;
                     }
-                    return Ok(Some(id));
-                }
+                    _ => return Ok(Some(id)),
+                },
             };
             if !kind_fits(expected, held.kind) {
                 return Err(wrong_kind(id, expected, held.kind));

@@ -114,6 +114,17 @@ struct OverLimit {
     limit: u64,
 }
 
+impl OverLimit {
+    /// The limit an I/O error carries, as the sync error it means.
+    fn of(error: &io::Error) -> Option<SyncError> {
+        let over = error.get_ref()?.downcast_ref::<OverLimit>()?;
+        Some(SyncError::TooLarge {
+            what: over.what.to_string(),
+            limit: over.limit,
+        })
+    }
+}
+
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let read = self
@@ -272,14 +283,8 @@ impl<'r> StreamReader<'r> {
     /// What a failed read of the decompressed stream means: a limit, a broken-off input (interrupted), or bytes
     /// the decompressor refuses (`damaged`).
     fn failure(&mut self, error: io::Error, damaged: &str) -> SyncError {
-        if let Some(over) = error
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<OverLimit>())
-        {
-            return SyncError::TooLarge {
-                what: over.what.to_string(),
-                limit: over.limit,
-            };
+        if let Some(over) = OverLimit::of(&error) {
+            return over;
         }
         let wire = self.decoder.inner.get_ref().get_ref();
         if wire.failed {
@@ -312,14 +317,8 @@ impl<'r> StreamReader<'r> {
 
 fn read_exact(peer: &str, input: &mut dyn Read, buffer: &mut [u8]) -> Result<(), SyncError> {
     input.read_exact(buffer).map_err(|error| {
-        if let Some(over) = error
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<OverLimit>())
-        {
-            return SyncError::TooLarge {
-                what: over.what.to_string(),
-                limit: over.limit,
-            };
+        if let Some(over) = OverLimit::of(&error) {
+            return over;
         }
         match error.kind() {
             io::ErrorKind::UnexpectedEof => {

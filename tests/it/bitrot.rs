@@ -2,6 +2,7 @@
 //! flip is found by fsck, which names the damaged object or file, and no read of any object returns bytes other
 //! than the ones its id names (an error, or nothing, is the only other answer).
 
+use crate::util::Lcg;
 use hive::Repository;
 use hive::repo::{CommitOptions, GcOptions};
 use hive::store::ObjectStore;
@@ -79,18 +80,6 @@ fn named(kind: Kind, path: &Path) -> String {
             .next()
             .unwrap()
             .to_string(),
-    }
-}
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 17
     }
 }
 

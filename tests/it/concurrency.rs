@@ -102,6 +102,25 @@ fn concurrent_writers_lose_and_duplicate_nothing() {
     assert!(!report.has_errors(), "{:?}", report.problems);
 }
 
+/// Runs `hive gc --prune now` again and again until `done`; returns how many times. Every run must succeed.
+fn gc_until(project: &Project, done: &std::sync::atomic::AtomicBool) -> usize {
+    let mut runs = 0;
+    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+        let output = hive_command(project.path())
+            .args(["gc", "--prune", "now"])
+            .env("HIVE_LOCK_TIMEOUT_MS", "120000")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "gc failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        runs += 1;
+    }
+    runs
+}
+
 #[test]
 fn gc_prune_now_during_commits_loses_nothing() {
     let project = Project::new();
@@ -119,22 +138,7 @@ fn gc_prune_now_during_commits_loses_nothing() {
                 })
             })
             .collect();
-        let collector = scope.spawn(|| {
-            let mut runs = 0;
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                let output = hive_command(project.path())
-                    .args(["gc", "--prune", "now"])
-                    .output()
-                    .unwrap();
-                assert!(
-                    output.status.success(),
-                    "gc failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-                runs += 1;
-            }
-            runs
-        });
+        let collector = scope.spawn(|| gc_until(&project, &done));
         for writer in writers {
             writer.join().unwrap();
         }
@@ -230,23 +234,7 @@ fn eight_writers_and_a_gc_loop_leave_exactly_the_acknowledged_commits() {
                 })
             })
             .collect();
-        let collector = scope.spawn(|| {
-            let mut runs = 0;
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                let output = hive_command(project.path())
-                    .args(["gc", "--prune", "now"])
-                    .env("HIVE_LOCK_TIMEOUT_MS", "120000")
-                    .output()
-                    .unwrap();
-                assert!(
-                    output.status.success(),
-                    "gc failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-                runs += 1;
-            }
-            runs
-        });
+        let collector = scope.spawn(|| gc_until(&project, &done));
         for writer in writers {
             writer.join().unwrap();
         }

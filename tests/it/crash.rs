@@ -4,7 +4,7 @@
 //! in its run's history, every acknowledged append's events are in the repository exactly once, every
 //! acknowledged push is on the remote, and the next commit, gc and push work without anyone removing a lock.
 
-use crate::util::{Project, hive_command};
+use crate::util::{Lcg, Project, assert_in_history, hive_command};
 use hive::Repository;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -20,19 +20,6 @@ fn kills() -> usize {
 /// Kills of a server receiving a push: 30, or 250 in the slow tier.
 fn server_kills() -> usize {
     if crate::util::slow() { 250 } else { 30 }
-}
-
-/// A small deterministic generator, so a failure can be replayed.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
 }
 
 fn batch(tag: usize, size: usize) -> String {
@@ -195,20 +182,7 @@ fn killed_writers_never_lose_acknowledged_data() {
         "fsck after {killed} kills: {:?}",
         report.problems
     );
-    // Every acknowledged commit is in its run's first-parent history.
-    for (run, id) in &acknowledged_commits {
-        let (head, _) = repo.require_head(run).unwrap();
-        let history: HashSet<String> = repo
-            .log_from(head, None)
-            .unwrap()
-            .into_iter()
-            .map(|(id, _)| id.to_hex())
-            .collect();
-        assert!(
-            history.contains(id),
-            "acknowledged commit {id} of {run} is in its history"
-        );
-    }
+    assert_in_history(&repo, &acknowledged_commits, "acknowledged commit");
     // Seal whatever is staged, then every acknowledged event is present exactly once.
     let final_commit = hive_command(project.path()).arg("commit").output().unwrap();
     assert!(
@@ -245,7 +219,7 @@ fn killed_writers_never_lose_acknowledged_data() {
     let report = remote_repo.fsck().unwrap();
     assert!(!report.has_errors(), "remote: {:?}", report.problems);
     assert!(!acknowledged_pushes.is_empty(), "some pushes completed");
-    assert_pushed(&remote_repo, &acknowledged_pushes);
+    assert_in_history(&remote_repo, &acknowledged_pushes, "acknowledged push");
     // Nothing needs a person to remove a lock: gc and a push go through at once.
     let gc = hive_command(project.path())
         .args(["gc", "--prune", "now"])
@@ -294,23 +268,6 @@ fn pushed(value: &Value) -> Vec<(String, String)> {
             Some((run.to_string(), entry["new"].as_str()?.to_string()))
         })
         .collect()
-}
-
-/// Every acknowledged push is in its run's history on the remote.
-fn assert_pushed(remote: &Repository, pushes: &[(String, String)]) {
-    for (run, id) in pushes {
-        let (head, _) = remote.require_head(run).unwrap();
-        let history: HashSet<String> = remote
-            .log_from(head, None)
-            .unwrap()
-            .into_iter()
-            .map(|(id, _)| id.to_hex())
-            .collect();
-        assert!(
-            history.contains(id),
-            "acknowledged push of {id} to {run} is on the remote"
-        );
-    }
 }
 
 /// About `bytes` of text that compresses poorly, so that a push takes long enough to be killed in the middle.
@@ -384,7 +341,7 @@ fn a_server_killed_while_receiving_pushes_loses_nothing_acknowledged() {
     let remote = Repository::open(&root.path().join("team")).unwrap();
     let report = remote.fsck().unwrap();
     assert!(!report.has_errors(), "{:?}", report.problems);
-    assert_pushed(&remote, &acknowledged);
+    assert_in_history(&remote, &acknowledged, "acknowledged push");
     eprintln!(
         "kill -9: the server killed {killed} times while receiving, in {round} pushes; {} acknowledged, all kept",
         acknowledged.len()

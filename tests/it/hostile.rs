@@ -89,17 +89,7 @@ impl Drop for Server {
 }
 
 fn create_token(root: &Path, name: &str, grant: &str) -> String {
-    let run = Project::empty().hive(&[
-        "token",
-        "create",
-        "--root",
-        root.to_str().unwrap(),
-        "--name",
-        name,
-        "--grant",
-        grant,
-    ]);
-    run.ok().trim().to_string()
+    crate::sync::token(root, name, &[grant])
 }
 
 /// An HTTP response.

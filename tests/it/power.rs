@@ -4,9 +4,9 @@
 //! either the state before the operation or the state after it, keep every commit acknowledged before, and take
 //! the next commit.
 
+use hive::Repository;
 use hive::fault::{self, Plan, Step};
 use hive::repo::{CommitOptions, GcOptions};
-use hive::{ObjectId, Repository};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -63,13 +63,13 @@ fn options() -> CommitOptions {
     }
 }
 
-fn heads(repo: &Repository) -> BTreeMap<String, ObjectId> {
+fn heads(repo: &Repository) -> Vec<(String, String)> {
     repo.runs()
         .unwrap()
         .into_iter()
         .map(|run| {
             let (head, _) = repo.require_head(&run.name).unwrap();
-            (run.name, head)
+            (run.name, head.to_hex())
         })
         .collect()
 }
@@ -235,19 +235,11 @@ fn explore(
                 figures.mixed += 1;
             }
             // Every commit acknowledged before the cut is still in its run's history.
-            for (run, head) in &before_heads {
-                let (now, _) = repo.require_head(run).unwrap();
-                let history: Vec<ObjectId> = repo
-                    .log_from(now, None)
-                    .unwrap()
-                    .into_iter()
-                    .map(|(id, _)| id)
-                    .collect();
-                assert!(
-                    history.contains(head),
-                    "{context}: acknowledged commit {head} of {run} is kept"
-                );
-            }
+            crate::util::assert_in_history(
+                &repo,
+                &before_heads,
+                &format!("{context}: acknowledged commit"),
+            );
             // And the repository takes new work.
             repo.append("after-cut", events("z", 2).as_bytes())
                 .unwrap_or_else(|error| panic!("{context}: an append after the cut: {error}"));
@@ -285,17 +277,7 @@ fn assert_explored(figures: &Explored) {
 fn a_power_cut_during_an_append_keeps_the_before_or_the_after_state() {
     let project = scratch();
     let hive_dir = base(project.path());
-    let figures = explore(
-        "append",
-        &hive_dir,
-        |copy| copy.join(".hive"),
-        |copy| {
-            let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
-            repo.append("gamma", events("g", 5).as_bytes())
-                .map(drop)
-                .map_err(|error| error.to_string())
-        },
-    );
+    let figures = explore("append", &hive_dir, |copy| copy.join(".hive"), append_gamma);
     assert_explored(&figures);
 }
 
@@ -303,17 +285,7 @@ fn a_power_cut_during_an_append_keeps_the_before_or_the_after_state() {
 fn a_power_cut_during_a_commit_keeps_the_before_or_the_after_state() {
     let project = scratch();
     let hive_dir = base(project.path());
-    let figures = explore(
-        "commit",
-        &hive_dir,
-        |copy| copy.join(".hive"),
-        |copy| {
-            let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
-            repo.commit(Some("beta"), &options())
-                .map(drop)
-                .map_err(|error| error.to_string())
-        },
-    );
+    let figures = explore("commit", &hive_dir, |copy| copy.join(".hive"), commit_beta);
     assert_explored(&figures);
 }
 
@@ -325,12 +297,7 @@ fn a_power_cut_during_a_whole_session_commit_keeps_the_before_or_the_after_state
         "commit of a whole session",
         &hive_dir,
         |copy| copy.join(".hive"),
-        |copy| {
-            let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
-            repo.commit_input("delta", events("d", 7).as_bytes(), &options())
-                .map(drop)
-                .map_err(|error| error.to_string())
-        },
+        commit_whole_session,
     );
     assert_explored(&figures);
 }
@@ -348,22 +315,11 @@ fn a_power_cut_during_gc_loses_nothing_reachable() {
         repo.commit(Some("beta"), &options()).unwrap();
         repo.append("beta", events("b3", 2).as_bytes()).unwrap();
     }
-    let gc = GcOptions {
-        grace: std::time::Duration::ZERO,
-        ..GcOptions::default()
-    };
-    // gc changes no state a user sees; the "after" side of the check is the commit that follows it here.
     let figures = explore(
         "gc, then a commit",
         &hive_dir,
         |copy| copy.join(".hive"),
-        |copy| {
-            let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
-            repo.gc(&gc).map_err(|error| error.to_string())?;
-            repo.commit(Some("beta"), &options())
-                .map(drop)
-                .map_err(|error| error.to_string())
-        },
+        gc_then_commit,
     );
     assert_explored(&figures);
 }
@@ -387,15 +343,7 @@ fn a_power_cut_while_a_remote_receives_a_push_keeps_its_before_or_after_state() 
         "push, received",
         &hive_dir,
         |copy| copy.join("remote.hive"),
-        |copy| {
-            let repo = Repository::open(&copy.join(".hive")).map_err(|e| e.to_string())?;
-            let report = push(&repo, &copy.join("remote.hive"), &[])?;
-            if report.all_accepted() {
-                Ok(())
-            } else {
-                Err(format!("refused: {:?}", report.refs))
-            }
-        },
+        push_everything,
     );
     assert_explored(&figures);
 }
@@ -421,58 +369,57 @@ fn push(repo: &Repository, remote: &Path, runs: &[&str]) -> Result<hive::sync::P
     .map_err(|error| error.to_string())
 }
 
-/// The operations the I/O-fault test fails step by step, each on a copy of a prepared project.
-/// An operation on a copy of a project: `Err` carries its message.
-type Operation = Box<dyn Fn(&Path) -> Result<(), String>>;
+/// The operations both tests run on a copy of a prepared project (`copy/.hive`, and `copy/remote.hive` for a
+/// push); `Err` carries the message.
+type Operation = fn(&Path) -> Result<(), String>;
 
-fn operations() -> Vec<(&'static str, Operation)> {
-    fn open(copy: &Path) -> Result<Repository, String> {
-        Repository::open(&copy.join(".hive")).map_err(|error| error.to_string())
+fn in_project(copy: &Path) -> Result<Repository, String> {
+    Repository::open(&copy.join(".hive")).map_err(|error| error.to_string())
+}
+
+fn done<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<(), String> {
+    result.map(drop).map_err(|error| error.to_string())
+}
+
+fn append_gamma(copy: &Path) -> Result<(), String> {
+    done(in_project(copy)?.append("gamma", events("g", 5).as_bytes()))
+}
+
+fn commit_beta(copy: &Path) -> Result<(), String> {
+    done(in_project(copy)?.commit(Some("beta"), &options()))
+}
+
+fn commit_whole_session(copy: &Path) -> Result<(), String> {
+    done(in_project(copy)?.commit_input("delta", events("d", 7).as_bytes(), &options()))
+}
+
+/// gc changes no state a user sees; the commit after it gives the check an "after" side.
+fn gc_then_commit(copy: &Path) -> Result<(), String> {
+    let repo = in_project(copy)?;
+    done(repo.gc(&GcOptions {
+        grace: std::time::Duration::ZERO,
+        ..GcOptions::default()
+    }))?;
+    done(repo.commit(Some("beta"), &options()))
+}
+
+/// Pushes every run to `copy/remote.hive`; a refused run is an error.
+fn push_everything(copy: &Path) -> Result<(), String> {
+    let report = push(&in_project(copy)?, &copy.join("remote.hive"), &[])?;
+    if report.all_accepted() {
+        Ok(())
+    } else {
+        Err(format!("refused: {:?}", report.refs))
     }
-    vec![
-        (
-            "append",
-            Box::new(|copy| {
-                open(copy)?
-                    .append("gamma", events("g", 5).as_bytes())
-                    .map(drop)
-                    .map_err(|error| error.to_string())
-            }),
-        ),
-        (
-            "commit",
-            Box::new(|copy| {
-                open(copy)?
-                    .commit(Some("beta"), &options())
-                    .map(drop)
-                    .map_err(|error| error.to_string())
-            }),
-        ),
-        (
-            "gc, then a commit",
-            Box::new(|copy| {
-                let repo = open(copy)?;
-                repo.gc(&GcOptions {
-                    grace: std::time::Duration::ZERO,
-                    ..GcOptions::default()
-                })
-                .map_err(|error| error.to_string())?;
-                repo.commit(Some("beta"), &options())
-                    .map(drop)
-                    .map_err(|error| error.to_string())
-            }),
-        ),
-        (
-            "push",
-            Box::new(|copy| {
-                let report = push(&open(copy)?, &copy.join("remote.hive"), &[])?;
-                if report.all_accepted() {
-                    Ok(())
-                } else {
-                    Err(format!("refused: {:?}", report.refs))
-                }
-            }),
-        ),
+}
+
+/// The operations the I/O-fault test fails step by step.
+fn operations() -> [(&'static str, Operation); 4] {
+    [
+        ("append", append_gamma),
+        ("commit", commit_beta),
+        ("gc, then a commit", gc_then_commit),
+        ("push", push_everything),
     ]
 }
 

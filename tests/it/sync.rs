@@ -96,7 +96,7 @@ impl Drop for Server {
     }
 }
 
-fn token(root: &Path, name: &str, grants: &[&str]) -> String {
+pub(crate) fn token(root: &Path, name: &str, grants: &[&str]) -> String {
     let mut args = vec![
         "token",
         "create",

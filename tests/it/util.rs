@@ -21,6 +21,35 @@ pub fn slow() -> bool {
     std::env::var_os("HIVE_SLOW").is_some_and(|value| value != "0" && !value.is_empty())
 }
 
+/// A small deterministic generator (a linear congruential one), so that a failure can be replayed.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// The next 31 random bits.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+/// Asserts that each `(run, commit id in hex)` of `acknowledged` is in that run's history in `repo`; `what` names
+/// them in the failure.
+pub fn assert_in_history(repo: &hive::Repository, acknowledged: &[(String, String)], what: &str) {
+    for (run, id) in acknowledged {
+        let (head, _) = repo.require_head(run).unwrap();
+        let found = repo
+            .log_from(head, None)
+            .unwrap()
+            .into_iter()
+            .any(|(commit, _)| commit.to_hex() == *id);
+        assert!(found, "{what} {id} of {run} is in the run's history");
+    }
+}
+
 /// Every file under `dir` whose extension is one of `extensions`, in sorted path order.
 pub fn files_under(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
