@@ -145,7 +145,7 @@ impl From<RepoError> for CliError {
                 (code::BAD_INPUT, "split the payload over several events; nothing was staged".into())
             }
             RepoError::Journal(JournalError::Corrupt { .. }) => (code::CORRUPT, "run `hive fsck` for a full report".into()),
-            RepoError::Store(StoreError::Corrupt { .. }) => (code::CORRUPT, "run `hive fsck` for a full report".into()),
+            RepoError::Store(StoreError::Corrupt { .. }) => (code::CORRUPT, "run `hive fsck` for a full report; to recover, `hive clone` a teammate's or a server's copy into a new folder".into()),
             RepoError::Store(StoreError::TooLarge { .. }) => (code::BAD_INPUT, "split the payload; objects over 2 GiB are not stored".into()),
             RepoError::Store(StoreError::Io(_)) | RepoError::Ref(RefError::Io(_)) | RepoError::Journal(JournalError::Io(_)) | RepoError::Io(_) => {
                 (code::SYSTEM, "check permissions and free space of the path above".into())
